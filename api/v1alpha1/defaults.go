@@ -1,0 +1,77 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// Defaults of the API. They are the platform's proven tuning; see README.
+const (
+	DefaultSize               = SizeMedium
+	DefaultNATSURL            = "nats://nats.nats.svc:4222"
+	DefaultAccount            = "$G"
+	DefaultMonitoringEndpoint = "nats-headless.nats.svc.cluster.local:8222"
+
+	DefaultMinReplicas  int32 = 1
+	DefaultMaxReplicas  int32 = 10
+	DefaultLagThreshold int64 = 5
+)
+
+// Resources is the CPU and memory of one size.
+type Resources struct {
+	RequestCPU, RequestMemory, LimitCPU, LimitMemory resource.Quantity
+}
+
+// Sizes maps every valid Size to its requests and limits. Limits are four
+// times the requests for CPU and memory alike, so a worker can absorb a burst
+// without being sized for it.
+var Sizes = map[Size]Resources{
+	SizeMicro:  sized("100m", "256Mi", "500m", "1Gi"),
+	SizeSmall:  sized("250m", "512Mi", "1000m", "2Gi"),
+	SizeMedium: sized("500m", "1Gi", "2000m", "4Gi"),
+	SizeLarge:  sized("1000m", "2Gi", "4000m", "8Gi"),
+}
+
+// SizeNames lists the sizes from smallest to largest, for messages and docs.
+var SizeNames = []string{string(SizeMicro), string(SizeSmall), string(SizeMedium), string(SizeLarge)}
+
+func sized(reqCPU, reqMem, limCPU, limMem string) Resources {
+	return Resources{
+		RequestCPU:    resource.MustParse(reqCPU),
+		RequestMemory: resource.MustParse(reqMem),
+		LimitCPU:      resource.MustParse(limCPU),
+		LimitMemory:   resource.MustParse(limMem),
+	}
+}
+
+// Default fills every optional field that has a default. It is idempotent and
+// never overwrites a value the user wrote.
+func (e *EventDrivenService) Default() {
+	s := &e.Spec
+	if s.Size == "" {
+		s.Size = DefaultSize
+	}
+	if s.NATS.URL == "" {
+		s.NATS.URL = DefaultNATSURL
+	}
+	if s.NATS.Account == "" {
+		s.NATS.Account = DefaultAccount
+	}
+	if s.NATS.MonitoringEndpoint == "" {
+		s.NATS.MonitoringEndpoint = DefaultMonitoringEndpoint
+	}
+	if s.Scaling == nil {
+		s.Scaling = &Scaling{}
+	}
+	if s.Scaling.MinReplicas == nil {
+		v := DefaultMinReplicas
+		s.Scaling.MinReplicas = &v
+	}
+	if s.Scaling.MaxReplicas == nil {
+		v := DefaultMaxReplicas
+		s.Scaling.MaxReplicas = &v
+	}
+	if s.Scaling.LagThreshold == nil {
+		v := DefaultLagThreshold
+		s.Scaling.LagThreshold = &v
+	}
+}

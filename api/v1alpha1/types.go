@@ -1,0 +1,183 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// EventDrivenService describes one NATS JetStream worker. eds-fn turns it into
+// a ServiceAccount, a ClusterIP Service, a Deployment and a KEDA ScaledObject
+// that scales the Deployment on the lag of one JetStream consumer.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:shortName=eds
+type EventDrivenService struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata. The name becomes the name of the Deployment,
+	// Service and ServiceAccount (the ScaledObject is "<name>-scaler"), and the
+	// labels are copied onto every generated object (never into selectors).
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec describes the worker.
+	Spec EventDrivenServiceSpec `json:"spec"`
+}
+
+// EventDrivenServiceSpec is the desired state of one worker.
+type EventDrivenServiceSpec struct {
+	// Image is the worker's container image reference, for example
+	// "ghcr.io/org/agent-executor:v1.0.0". The init container uses it too.
+	// +kubebuilder:validation:MinLength=1
+	Image string `json:"image"`
+
+	// ImagePullPolicy is copied onto every container. Omitted means the
+	// Kubernetes default (Always for ":latest" or untagged images,
+	// IfNotPresent otherwise).
+	// +optional
+	// +kubebuilder:validation:Enum=Always;IfNotPresent;Never
+	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+
+	// Size selects the container's CPU and memory requests and limits.
+	// +optional
+	// +kubebuilder:default=medium
+	// +kubebuilder:validation:Enum=micro;small;medium;large
+	Size Size `json:"size,omitempty"`
+
+	// NATS names the JetStream stream and consumer the worker reads, and
+	// where KEDA reads the consumer's lag.
+	NATS NATS `json:"nats"`
+
+	// SecretRefs injects Secrets, whoever creates them (Crossplane, External
+	// Secrets, sealed-secrets, by hand), as environment variables.
+	// +optional
+	// +listType=atomic
+	SecretRefs []SecretRef `json:"secretRefs,omitempty"`
+
+	// ImagePullSecrets are the Secrets the kubelet uses to pull Image.
+	// +optional
+	// +listType=atomic
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// InitContainer runs to completion before the worker starts, with the
+	// same image and environment, for example to migrate a database.
+	// +optional
+	InitContainer *InitContainer `json:"initContainer,omitempty"`
+
+	// Scaling bounds the replica count KEDA may choose and sets the lag per
+	// replica.
+	// +optional
+	Scaling *Scaling `json:"scaling,omitempty"`
+
+	// CustomDeployment is an escape hatch: a strategic-merge patch (as
+	// kubectl patch --type=strategic takes it) applied last to the generated
+	// Deployment. Every field it sets must be a Deployment field.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:validation:Schemaless
+	CustomDeployment *runtime.RawExtension `json:"customDeployment,omitempty"`
+}
+
+// Size is a named resource profile.
+type Size string
+
+// The sizes a worker can have, from smallest to largest.
+const (
+	SizeMicro  Size = "micro"
+	SizeSmall  Size = "small"
+	SizeMedium Size = "medium"
+	SizeLarge  Size = "large"
+)
+
+// NATS is where the worker's messages come from.
+type NATS struct {
+	// URL is the NATS client URL given to the worker as NATS_URL. Several
+	// URLs may be separated by commas. Schemes: nats, tls, ws, wss.
+	// +optional
+	// +kubebuilder:default="nats://nats.nats.svc:4222"
+	URL string `json:"url,omitempty"`
+
+	// Stream is the JetStream stream, given to the worker as NATS_STREAM_NAME.
+	// +kubebuilder:validation:MinLength=1
+	Stream string `json:"stream"`
+
+	// Consumer is the durable consumer, given to the worker as
+	// NATS_CONSUMER_GROUP; KEDA scales on its pending and unacknowledged
+	// messages.
+	// +kubebuilder:validation:MinLength=1
+	Consumer string `json:"consumer"`
+
+	// Account is the NATS account that holds the stream. A server without
+	// configured accounts keeps every stream in "$G". "$SYS" is refused: the
+	// system account can never hold JetStream streams.
+	// +optional
+	// +kubebuilder:default="$G"
+	Account string `json:"account,omitempty"`
+
+	// MonitoringEndpoint is the host:port (no scheme) of the NATS monitoring
+	// port that KEDA polls. It must be the headless service: in a NATS cluster
+	// KEDA asks each node by its pod DNS name for the consumer leader.
+	// +optional
+	// +kubebuilder:default="nats-headless.nats.svc.cluster.local:8222"
+	MonitoringEndpoint string `json:"monitoringEndpoint,omitempty"`
+}
+
+// SecretRef injects one Secret. Set Env, EnvFrom, or both.
+type SecretRef struct {
+	// Name of the Secret, in the worker's namespace.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+
+	// Env maps single keys of the Secret to environment variables, in order.
+	// +optional
+	// +listType=atomic
+	Env []SecretEnv `json:"env,omitempty"`
+
+	// EnvFrom exposes every key of the Secret as an environment variable of
+	// the same name (envFrom.secretRef).
+	// +optional
+	EnvFrom bool `json:"envFrom,omitempty"`
+}
+
+// SecretEnv maps one key of a Secret to one environment variable.
+type SecretEnv struct {
+	// SecretKey is the key in the Secret's data.
+	// +kubebuilder:validation:MinLength=1
+	SecretKey string `json:"secretKey"`
+	// EnvName is the environment variable that receives the value.
+	// +kubebuilder:validation:MinLength=1
+	EnvName string `json:"envName"`
+}
+
+// InitContainer is a command run before the worker, in the worker's image and
+// with its environment.
+type InitContainer struct {
+	// Command is the entrypoint, for example ["/bin/bash", "-c"].
+	// +kubebuilder:validation:MinItems=1
+	// +listType=atomic
+	Command []string `json:"command"`
+	// Args are the arguments to Command.
+	// +optional
+	// +listType=atomic
+	Args []string `json:"args,omitempty"`
+}
+
+// Scaling is the KEDA tuning. Omitted fields take the platform defaults.
+type Scaling struct {
+	// MinReplicas is the lowest replica count; 0 lets KEDA scale to zero.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=0
+	MinReplicas *int32 `json:"minReplicas,omitempty"`
+	// MaxReplicas is the highest replica count.
+	// +optional
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=1
+	MaxReplicas *int32 `json:"maxReplicas,omitempty"`
+	// LagThreshold is the consumer lag (pending plus unacknowledged messages)
+	// one replica is expected to handle.
+	// +optional
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=1
+	LagThreshold *int64 `json:"lagThreshold,omitempty"`
+}

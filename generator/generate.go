@@ -1,0 +1,125 @@
+package generator
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/bizmatters/eds-fn/api/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+const (
+	errMarshal = "cannot render %s"
+	msgReplicasForbidden = "KEDA owns the replica count of this Deployment: a replicas field would make every sync fight the autoscaler; " +
+		"set spec.scaling.minReplicas and maxReplicas instead"
+)
+
+// Generate returns the ServiceAccount, Service, Deployment and ScaledObject of
+// a defaulted and valid EventDrivenService, in that order. The only errors it
+// can find are in spec.customDeployment, which is checked by applying it.
+func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList) {
+	dep, errs := patchedDeployment(eds)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	objs := []any{serviceAccount(eds), service(eds), dep, scaler(eds)}
+	out := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		n, err := toNode(o)
+		if err != nil {
+			return nil, field.ErrorList{field.InternalError(nil, err)}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// patchedDeployment applies spec.customDeployment the way
+// "kubectl patch --type=strategic" would, then decodes the result strictly so
+// that a misspelt field in the patch is reported instead of silently dropped.
+func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) {
+	dep := deployment(eds)
+	patch := eds.Spec.CustomDeployment
+	if patch == nil || len(patch.Raw) == 0 || string(patch.Raw) == "null" {
+		return dep, nil
+	}
+	p := field.NewPath("spec", "customDeployment")
+	var asMap map[string]any
+	if err := json.Unmarshal(patch.Raw, &asMap); err != nil {
+		return nil, field.ErrorList{field.Invalid(p, string(patch.Raw), "must be a mapping: a strategic-merge patch of the Deployment")}
+	}
+	if spec, ok := asMap["spec"].(map[string]any); ok {
+		if _, ok := spec["replicas"]; ok {
+			return nil, field.ErrorList{field.Forbidden(p.Child("spec", "replicas"), msgReplicasForbidden)}
+		}
+	}
+	orig, err := json.Marshal(dep)
+	if err != nil {
+		return nil, field.ErrorList{field.InternalError(p, err)}
+	}
+	merged, err := strategicpatch.StrategicMergePatch(orig, patch.Raw, appsv1.Deployment{})
+	if err != nil {
+		return nil, field.ErrorList{field.Invalid(p, "(patch)", fmt.Sprintf("cannot be applied as a strategic-merge patch of the Deployment: %v", err))}
+	}
+	var typed appsv1.Deployment
+	strictErrs, err := sigsjson.UnmarshalStrict(merged, &typed, sigsjson.DisallowUnknownFields)
+	if err != nil {
+		return nil, field.ErrorList{field.Invalid(p, "(patch)", fmt.Sprintf("does not yield a valid Deployment: %v", err))}
+	}
+	var errs field.ErrorList
+	for _, se := range strictErrs {
+		if fe, ok := se.(sigsjson.FieldError); ok {
+			errs = append(errs, field.Invalid(field.NewPath("spec", "customDeployment."+fe.FieldPath()), "(unknown)",
+				"unknown field: not part of an apps/v1 Deployment (check its spelling against \"kubectl explain deployment\")"))
+			continue
+		}
+		errs = append(errs, field.Invalid(p, "(patch)", se.Error()))
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	// Keep the merged map rather than the typed Deployment: both encode the
+	// same fields, and the map keeps the patch's values byte for byte.
+	var out map[string]any
+	if err := json.Unmarshal(merged, &out); err != nil {
+		return nil, field.ErrorList{field.InternalError(p, err)}
+	}
+	return out, nil
+}
+
+// toNode renders a typed object as a YAML node with sorted keys, as kubectl
+// and kustomize print them, without the empty status and zero timestamps that
+// Go's typed objects carry.
+func toNode(obj any) (*yaml.RNode, error) {
+	b, err := sigsyaml.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf(errMarshal+": %w", fmt.Sprintf("%T", obj), err)
+	}
+	n, err := yaml.Parse(string(b))
+	if err != nil {
+		return nil, fmt.Errorf(errMarshal+": %w", fmt.Sprintf("%T", obj), err)
+	}
+	// Nothing here ever has a status; the Service's would be {loadBalancer: {}}.
+	if err := n.PipeE(yaml.Clear("status")); err != nil {
+		return nil, err
+	}
+	for _, path := range [][]string{{"spec", "strategy"}, {"metadata", "creationTimestamp"}, {"spec", "template", "metadata", "creationTimestamp"}} {
+		if f, err := n.Pipe(yaml.Lookup(path...)); err == nil && f != nil && isEmpty(f) {
+			parent, _ := n.Pipe(yaml.Lookup(path[:len(path)-1]...))
+			if parent != nil {
+				_ = parent.PipeE(yaml.Clear(path[len(path)-1]))
+			}
+		}
+	}
+	return n, nil
+}
+
+func isEmpty(n *yaml.RNode) bool {
+	y := n.YNode()
+	return y.Tag == yaml.NodeTagNull || (y.Kind == yaml.MappingNode && len(y.Content) == 0)
+}

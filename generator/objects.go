@@ -1,0 +1,293 @@
+// Package generator turns a defaulted, valid EventDrivenService into the four
+// objects a NATS JetStream worker needs, and runs that as a KRM function over
+// a ResourceList. It does no I/O.
+package generator
+
+import (
+	"maps"
+	"strconv"
+	"strings"
+
+	"github.com/bizmatters/eds-fn/api/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// The port every worker serves its health endpoints on, and its name.
+const (
+	HTTPPort     = 8080
+	HTTPPortName = "http"
+	// InitContainerName names the optional init container.
+	InitContainerName = "init"
+)
+
+// annotationPrefixesNotCopied are orchestrator bookkeeping: copying them would
+// make kustomize drop the generated objects (local-config), run the function
+// again (function), or map them back onto the EventDrivenService (ids).
+var annotationPrefixesNotCopied = []string{
+	"config.kubernetes.io/",
+	"internal.config.kubernetes.io/",
+	"config.k8s.io/",
+	"kustomize.config.k8s.io/",
+	"kubectl.kubernetes.io/last-applied-configuration",
+}
+
+func objectMeta(eds *v1alpha1.EventDrivenService, name string) metav1.ObjectMeta {
+	labels := maps.Clone(eds.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, standardLabels(eds))
+	var annotations map[string]string
+	for k, v := range eds.Annotations {
+		if copiedAnnotation(k) {
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
+			annotations[k] = v
+		}
+	}
+	return metav1.ObjectMeta{
+		Name:        name,
+		Namespace:   eds.Namespace,
+		Labels:      labels,
+		Annotations: annotations,
+	}
+}
+
+func copiedAnnotation(k string) bool {
+	for _, p := range annotationPrefixesNotCopied {
+		if strings.HasPrefix(k, p) {
+			return false
+		}
+	}
+	return true
+}
+
+func standardLabels(eds *v1alpha1.EventDrivenService) map[string]string {
+	return map[string]string{
+		v1alpha1.LabelName:      eds.Name,
+		v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue,
+	}
+}
+
+// selectorLabels never include anything that changes over a service's life
+// (image, version): a Deployment's selector is immutable.
+func selectorLabels(eds *v1alpha1.EventDrivenService) map[string]string {
+	return map[string]string{v1alpha1.LabelName: eds.Name}
+}
+
+func serviceAccount(eds *v1alpha1.EventDrivenService) *corev1.ServiceAccount {
+	no := false
+	return &corev1.ServiceAccount{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+		ObjectMeta: objectMeta(eds, eds.Name),
+		// The worker talks to NATS, not to the Kubernetes API.
+		AutomountServiceAccountToken: &no,
+	}
+}
+
+func service(eds *v1alpha1.EventDrivenService) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: objectMeta(eds, eds.Name),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: selectorLabels(eds),
+			Ports: []corev1.ServicePort{{
+				Name:       HTTPPortName,
+				Port:       HTTPPort,
+				TargetPort: intstr.FromString(HTTPPortName),
+				Protocol:   corev1.ProtocolTCP,
+			}},
+		},
+	}
+}
+
+func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
+	s := &eds.Spec
+	meta := objectMeta(eds, eds.Name)
+	env, envFrom := environment(s)
+	size := v1alpha1.Sizes[s.Size]
+
+	worker := corev1.Container{
+		Name:            eds.Name,
+		Image:           s.Image,
+		ImagePullPolicy: s.ImagePullPolicy,
+		Ports: []corev1.ContainerPort{{
+			Name:          HTTPPortName,
+			ContainerPort: HTTPPort,
+			Protocol:      corev1.ProtocolTCP,
+		}},
+		Env:     env,
+		EnvFrom: envFrom,
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: size.RequestCPU, corev1.ResourceMemory: size.RequestMemory},
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: size.LimitCPU, corev1.ResourceMemory: size.LimitMemory},
+		},
+		LivenessProbe:   httpProbe("/health", 10, 10, 5, 3),
+		ReadinessProbe:  httpProbe("/ready", 5, 5, 3, 2),
+		SecurityContext: containerSecurityContext(),
+	}
+
+	pod := corev1.PodSpec{
+		ServiceAccountName: eds.Name,
+		ImagePullSecrets:   s.ImagePullSecrets,
+		SecurityContext:    podSecurityContext(),
+		Containers:         []corev1.Container{worker},
+	}
+	if ic := s.InitContainer; ic != nil {
+		pod.InitContainers = []corev1.Container{{
+			Name:            InitContainerName,
+			Image:           s.Image,
+			ImagePullPolicy: s.ImagePullPolicy,
+			Command:         ic.Command,
+			Args:            ic.Args,
+			// Same environment: a migration needs the same database secrets.
+			Env:             env,
+			EnvFrom:         envFrom,
+			Resources:       worker.Resources,
+			SecurityContext: containerSecurityContext(),
+		}}
+	}
+
+	podLabels := maps.Clone(meta.Labels)
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: meta,
+		Spec: appsv1.DeploymentSpec{
+			// No Replicas: KEDA owns the replica count, and a GitOps sync
+			// that sets it would fight the autoscaler on every refresh.
+			Selector: &metav1.LabelSelector{MatchLabels: selectorLabels(eds)},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
+				Spec:       pod,
+			},
+		},
+	}
+}
+
+// environment is the NATS variables, then each secretRefs[].env entry in
+// declaration order, then one envFrom per secret with envFrom: true.
+func environment(s *v1alpha1.EventDrivenServiceSpec) ([]corev1.EnvVar, []corev1.EnvFromSource) {
+	env := []corev1.EnvVar{
+		{Name: v1alpha1.EnvNATSURL, Value: s.NATS.URL},
+		{Name: v1alpha1.EnvNATSStream, Value: s.NATS.Stream},
+		{Name: v1alpha1.EnvNATSConsumer, Value: s.NATS.Consumer},
+	}
+	var envFrom []corev1.EnvFromSource
+	for _, ref := range s.SecretRefs {
+		for _, e := range ref.Env {
+			env = append(env, corev1.EnvVar{
+				Name: e.EnvName,
+				ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+					LocalObjectReference: corev1.LocalObjectReference{Name: ref.Name},
+					Key:                  e.SecretKey,
+				}},
+			})
+		}
+	}
+	for _, ref := range s.SecretRefs {
+		if ref.EnvFrom {
+			envFrom = append(envFrom, corev1.EnvFromSource{
+				SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: ref.Name}},
+			})
+		}
+	}
+	return env, envFrom
+}
+
+func httpProbe(path string, initialDelay, period, timeout, failures int32) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Path: path,
+			Port: intstr.FromInt32(HTTPPort),
+		}},
+		InitialDelaySeconds: initialDelay,
+		PeriodSeconds:       period,
+		TimeoutSeconds:      timeout,
+		FailureThreshold:    failures,
+	}
+}
+
+// The pod and container security contexts together satisfy the Pod Security
+// Standards "restricted" profile, so the worker runs in any namespace that
+// enforces it.
+func podSecurityContext() *corev1.PodSecurityContext {
+	yes := true
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:   &yes,
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+func containerSecurityContext() *corev1.SecurityContext {
+	yes, no := true, false
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: &no,
+		RunAsNonRoot:             &yes,
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// scaledObject is the subset of KEDA's keda.sh/v1alpha1 ScaledObject that the
+// function writes. KEDA's own Go types would link client-go and
+// controller-runtime into the binary (2.5x its size and start-up memory);
+// the tests decode every generated ScaledObject strictly into KEDA's types
+// instead, so a field KEDA does not know fails the build of the test suite,
+// not a user's cluster.
+type scaledObject struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Metadata   metav1.ObjectMeta `json:"metadata"`
+	Spec       scaledObjectSpec  `json:"spec"`
+}
+
+type scaledObjectSpec struct {
+	ScaleTargetRef  scaleTarget `json:"scaleTargetRef"`
+	MinReplicaCount *int32      `json:"minReplicaCount"`
+	MaxReplicaCount *int32      `json:"maxReplicaCount"`
+	Triggers        []trigger   `json:"triggers"`
+}
+
+type scaleTarget struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+}
+
+type trigger struct {
+	Type     string            `json:"type"`
+	Metadata map[string]string `json:"metadata"`
+}
+
+// TriggerType is KEDA's name for the NATS JetStream scaler.
+const TriggerType = "nats-jetstream"
+
+func scaler(eds *v1alpha1.EventDrivenService) *scaledObject {
+	s := &eds.Spec
+	return &scaledObject{
+		APIVersion: "keda.sh/v1alpha1",
+		Kind:       "ScaledObject",
+		Metadata:   objectMeta(eds, eds.Name+v1alpha1.ScaledObjectSuffix),
+		Spec: scaledObjectSpec{
+			ScaleTargetRef:  scaleTarget{APIVersion: "apps/v1", Kind: "Deployment", Name: eds.Name},
+			MinReplicaCount: s.Scaling.MinReplicas,
+			MaxReplicaCount: s.Scaling.MaxReplicas,
+			Triggers: []trigger{{
+				Type: TriggerType,
+				// KEDA reads every trigger parameter as a string.
+				Metadata: map[string]string{
+					"natsServerMonitoringEndpoint": s.NATS.MonitoringEndpoint,
+					"account":                      s.NATS.Account,
+					"stream":                       s.NATS.Stream,
+					"consumer":                     s.NATS.Consumer,
+					"lagThreshold":                 strconv.FormatInt(*s.Scaling.LagThreshold, 10),
+				},
+			}},
+		},
+	}
+}

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bizmatters/eds-fn/api/v1alpha1"
+	"github.com/bizmatters/eds-fn/generator"
+	"github.com/bizmatters/eds-fn/internal/krm"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+const (
+	errEmptyInput   = "stdin is empty: eds-fn is a KRM function and reads a ResourceList (kind: ResourceList) on stdin, as kustomize and kpt send it; to render files yourself run \"eds-fn generate FILE\""
+	errNotRL        = "stdin is not a KRM ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList, items: [...]); to render EventDrivenService files run \"eds-fn generate FILE\""
+	errReadRL       = "cannot read the ResourceList on stdin"
+	errBadItems     = "the ResourceList's items must be a list of Kubernetes objects (mappings with apiVersion, kind and metadata.name)"
+	errUnsupportedF = "functionConfig: kind %q is not a config of eds-fn; use one of: %s"
+)
+
+// ProcessorFor picks what to run from the functionConfig's kind: the generator
+// for an EventDrivenService (or no config), a transformer for its config kind.
+type ProcessorFor func(fnConfig *yaml.RNode) (framework.ResourceListProcessor, error)
+
+// DefaultProcessors is the dispatch table of the eds-fn binary.
+func DefaultProcessors(fnConfig *yaml.RNode) (framework.ResourceListProcessor, error) {
+	if fnConfig == nil || yaml.IsMissingOrNull(fnConfig) || generator.IsEventDrivenService(fnConfig) {
+		return generator.Processor{}, nil
+	}
+	kinds := []string{v1alpha1.KindEventDrivenService}
+	for _, k := range registeredKinds {
+		if fnConfig.GetKind() == k.kind && groupOf(fnConfig) == v1alpha1.Group {
+			return k.processor, nil
+		}
+		kinds = append(kinds, k.kind)
+	}
+	return nil, fmt.Errorf(errUnsupportedF, fnConfig.GetApiVersion()+" "+fnConfig.GetKind(), strings.Join(kinds, ", ")+" (apiVersion "+v1alpha1.APIVersion+")")
+}
+
+type registered struct {
+	kind      string
+	processor framework.ResourceListProcessor
+}
+
+// registeredKinds are the config kinds besides EventDrivenService; each is a
+// processor of its own package.
+var registeredKinds []registered
+
+func groupOf(n *yaml.RNode) string {
+	g, _, _ := strings.Cut(n.GetApiVersion(), "/")
+	return g
+}
+
+// RunFunction runs eds-fn as a KRM function: a ResourceList from in, a
+// ResourceList with the results to out, and every error and warning as a line
+// on errOut, because kustomize never shows results. The output is buffered so
+// that a failure never leaves half a ResourceList behind. It returns the exit
+// code.
+func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
+	data, err := io.ReadAll(in)
+	if err != nil {
+		fmt.Fprintf(errOut, "error: %s: %v\n", errReadRL, err)
+		return 1
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		fmt.Fprintf(errOut, "error: %s\n", errEmptyInput)
+		return 1
+	}
+	if err := checkResourceList(data); err != nil {
+		fmt.Fprintf(errOut, "error: %v\n", err)
+		return 1
+	}
+
+	var buf bytes.Buffer
+	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: &buf, KeepReaderAnnotations: true}
+	var results framework.Results
+	proc := framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+		if err := checkItems(rl.Items); err != nil {
+			return err
+		}
+		p, err := pick(rl.FunctionConfig)
+		if err != nil {
+			rl.Results = append(rl.Results, &framework.Result{
+				Message:     err.Error(),
+				Severity:    framework.Error,
+				ResourceRef: krm.ResourceRef(rl.FunctionConfig),
+			})
+			results = rl.Results
+			return rl.Results
+		}
+		err = p.Process(rl)
+		results = rl.Results
+		return err
+	})
+	err = framework.Execute(proc, rw)
+	krm.Print(errOut, results, framework.Warning)
+	if err != nil {
+		var rs framework.Results
+		if !errors.As(err, &rs) {
+			fmt.Fprintf(errOut, "error: %v\n", err)
+			return 1
+		}
+		// The ResourceList still goes out: kpt shows its results. Its items
+		// are the input's, untouched.
+		_, _ = out.Write(buf.Bytes())
+		return 1
+	}
+	if _, err := out.Write(buf.Bytes()); err != nil {
+		fmt.Fprintf(errOut, "error: cannot write the ResourceList: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// checkResourceList refuses input that kyaml would otherwise read leniently
+// as a stream of loose objects.
+func checkResourceList(data []byte) error {
+	node, err := yaml.Parse(string(data))
+	if err != nil {
+		return fmt.Errorf("%s: %v", errReadRL, err)
+	}
+	if node.YNode().Kind != yaml.MappingNode || node.GetKind() != kio.ResourceListKind {
+		return errors.New(errNotRL)
+	}
+	if items := node.Field("items"); items != nil && !yaml.IsMissingOrNull(items.Value) && items.Value.YNode().Kind != yaml.SequenceNode {
+		return errors.New(errBadItems)
+	}
+	return nil
+}
+
+func checkItems(items []*yaml.RNode) error {
+	for i, it := range items {
+		if it.YNode().Kind != yaml.MappingNode {
+			return fmt.Errorf("%s: items[%d] is not a mapping", errBadItems, i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+// Package cli is the eds-fn command line: the KRM function on stdin/stdout
+// (no arguments), and the generate, install and version commands for people
+// and scripts.
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// version is set at build time: -ldflags "-X github.com/bizmatters/eds-fn/internal/cli.version=v1.2.3".
+var version = ""
+
+// Version is the build's version: the one stamped at link time, else the
+// module version or VCS revision Go recorded, else "devel".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			return v
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "devel+" + s.Value[:12]
+			}
+		}
+	}
+	return "devel"
+}
+
+const rootLong = `eds-fn turns an EventDrivenService (platform.bizmatters.io/v1alpha1) into the
+ServiceAccount, Service, Deployment and KEDA ScaledObject of a NATS JetStream
+worker, as a KRM function for kustomize, kpt and ArgoCD.
+
+Run without arguments it is the KRM function: it reads a ResourceList on stdin
+and writes one on stdout. kustomize and kpt call it that way; you rarely do.
+
+Use it from kustomize (kustomization.yaml):
+
+  generators:
+  - agent-executor.yaml        # an EventDrivenService with this annotation:
+                               #   config.kubernetes.io/function: |
+                               #     exec:
+                               #       path: eds-fn
+
+  kustomize build --enable-alpha-plugins --enable-exec .
+
+Render files directly:
+
+  eds-fn generate service.yaml            # or a directory, or several
+`
+
+// NewRootCommand builds the eds-fn command tree.
+func NewRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "eds-fn",
+		Short:         "KRM function that turns an EventDrivenService into a NATS JetStream worker's Kubernetes objects",
+		Long:          rootLong,
+		Args:          cobra.NoArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       Version(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+				// Nobody pipes a ResourceList by hand: teach instead of hanging.
+				_ = cmd.Help()
+				return exitError(2)
+			}
+			if code := RunFunction(stdin, stdout, stderr, DefaultProcessors); code != 0 {
+				return exitError(code)
+			}
+			return nil
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetVersionTemplate("eds-fn {{.Version}}\n")
+	root.AddCommand(newGenerateCommand(), newVersionCommand(), newInstallCommand())
+	return root
+}
+
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of eds-fn",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "eds-fn %s\n", Version())
+			return err
+		},
+	}
+}
+
+// exitError carries an exit code through cobra without printing anything:
+// everything worth saying is already on stderr.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// Main runs eds-fn with the process's arguments and returns its exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := NewRootCommand(stdin, stdout, stderr)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err == nil {
+		return 0
+	}
+	if code, ok := err.(exitError); ok {
+		return int(code)
+	}
+	fmt.Fprintf(stderr, "error: %v\nRun 'eds-fn --help' for usage.\n", err)
+	return 2
+}

@@ -1,0 +1,117 @@
+// Package krm holds the small pieces of the KRM function protocol that every
+// processor of eds-fn shares: turning field errors into results, and printing
+// results for humans (kustomize never shows results, only stderr).
+package krm
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// ResourceRef identifies obj in a result.
+func ResourceRef(obj *yaml.RNode) *yaml.ResourceIdentifier {
+	if obj == nil {
+		return nil
+	}
+	return &yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: obj.GetApiVersion(), Kind: obj.GetKind()},
+		NameMeta: yaml.NameMeta{Name: obj.GetName(), Namespace: obj.GetNamespace()},
+	}
+}
+
+// FileOf is the file obj was read from, when the orchestrator (kpt, or
+// kustomize in transformer position) said so.
+func FileOf(obj *yaml.RNode) *framework.File {
+	if obj == nil {
+		return nil
+	}
+	path, index, err := kioutil.GetFileAnnotations(obj)
+	if err != nil || path == "" {
+		return nil
+	}
+	i, _ := strconv.Atoi(index)
+	return &framework.File{Path: path, Index: i}
+}
+
+// FieldResults turns field errors found in obj into results of severity sev.
+func FieldResults(obj *yaml.RNode, errs field.ErrorList, sev framework.Severity) framework.Results {
+	out := make(framework.Results, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, FieldResult(obj, e.Field, e.ErrorBody(), sev))
+	}
+	return out
+}
+
+// FieldResult is one result about the field at path of obj.
+func FieldResult(obj *yaml.RNode, path, msg string, sev framework.Severity) *framework.Result {
+	r := &framework.Result{
+		Message:     msg,
+		Severity:    sev,
+		ResourceRef: ResourceRef(obj),
+		File:        FileOf(obj),
+	}
+	if path != "" && path != "<nil>" {
+		r.Field = &framework.Field{Path: path}
+	}
+	return r
+}
+
+// HasErrors reports whether any result is an error.
+func HasErrors(rs framework.Results) bool {
+	return rs.ExitCode() != 0
+}
+
+// Describe renders a result as one line a person can act on, for example
+//
+//	error: EventDrivenService agent-executor (services/agent.yaml): spec.size: Unsupported value: "xl": ...
+func Describe(r *framework.Result) string {
+	var b strings.Builder
+	sev := r.Severity
+	if sev == "" {
+		sev = framework.Info
+	}
+	b.WriteString(string(sev))
+	b.WriteString(": ")
+	if ref := r.ResourceRef; ref != nil && (ref.Kind != "" || ref.Name != "") {
+		b.WriteString(ref.Kind)
+		b.WriteString(" ")
+		if ref.Namespace != "" {
+			b.WriteString(ref.Namespace + "/")
+		}
+		if ref.Name == "" {
+			b.WriteString("(unnamed)")
+		}
+		b.WriteString(ref.Name)
+		if r.File != nil && r.File.Path != "" {
+			fmt.Fprintf(&b, " (%s", r.File.Path)
+			if r.File.Index > 0 {
+				fmt.Fprintf(&b, ", document %d", r.File.Index+1)
+			}
+			b.WriteString(")")
+		}
+		b.WriteString(": ")
+	}
+	if r.Field != nil && r.Field.Path != "" {
+		b.WriteString(r.Field.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(r.Message)
+	return b.String()
+}
+
+// Print writes every result of at least severity min to w, one per line.
+func Print(w io.Writer, rs framework.Results, min framework.Severity) {
+	rank := map[framework.Severity]int{framework.Error: 0, framework.Warning: 1, framework.Info: 2, "": 2}
+	for _, r := range rs {
+		if rank[r.Severity] <= rank[min] {
+			fmt.Fprintln(w, Describe(r))
+		}
+	}
+}
