@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	errMarshal = "cannot render %s"
+	errMarshal           = "cannot render %s"
 	msgReplicasForbidden = "KEDA owns the replica count of this Deployment: a replicas field would make every sync fight the autoscaler; " +
 		"set spec.scaling.minReplicas and maxReplicas instead"
 )
