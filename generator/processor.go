@@ -108,11 +108,11 @@ func Expand(node *yaml.RNode) ([]*yaml.RNode, field.ErrorList) {
 		return nil, field.ErrorList{field.NotSupported(field.NewPath("apiVersion"), v, []string{v1alpha1.APIVersion})}
 	}
 	eds, errs := v1alpha1.DecodeEventDrivenService(node)
-	if len(errs) > 0 {
+	if eds == nil {
 		return nil, errs
 	}
 	eds.Default()
-	if errs := eds.Validate(); len(errs) > 0 {
+	if errs = append(errs, eds.Validate()...); len(errs) > 0 {
 		return nil, errs
 	}
 	return Generate(eds)

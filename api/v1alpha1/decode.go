@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -20,13 +21,25 @@ import (
 // can never be silently ignored. It does not default or validate.
 func DecodeEventDrivenService(node *yaml.RNode) (*EventDrivenService, field.ErrorList) {
 	eds := &EventDrivenService{}
-	if errs := DecodeStrict(node, eds); len(errs) > 0 {
+	errs := DecodeStrict(node, eds)
+	if len(errs) > 0 && !onlyUnknownFields(errs) {
 		return nil, errs
 	}
 	if node.Field("spec") == nil {
-		return nil, field.ErrorList{field.Required(field.NewPath("spec"), "the worker's description: at least image and nats.stream, nats.consumer")}
+		return nil, append(errs, field.Required(field.NewPath("spec"), "the worker's description: at least image and nats.stream, nats.consumer"))
 	}
-	return eds, nil
+	// Unknown fields do not stop decoding: the caller validates the rest so
+	// that one run reports every problem.
+	return eds, errs
+}
+
+func onlyUnknownFields(errs field.ErrorList) bool {
+	for _, e := range errs {
+		if !strings.HasPrefix(e.Detail, msgUnknownField) {
+			return false
+		}
+	}
+	return true
 }
 
 // DecodeStrict unmarshals node into obj, case-sensitively, and reports every
@@ -38,7 +51,7 @@ func DecodeStrict(node *yaml.RNode, obj any) field.ErrorList {
 	}
 	strictErrs, err := sigsjson.UnmarshalStrict(data, obj, sigsjson.DisallowUnknownFields)
 	if err != nil {
-		return field.ErrorList{typeError(data, obj, err)}
+		return field.ErrorList{typeError(node, data, obj, err)}
 	}
 	var errs field.ErrorList
 	for _, se := range strictErrs {
@@ -54,27 +67,103 @@ func DecodeStrict(node *yaml.RNode, obj any) field.ErrorList {
 
 // typeError turns a JSON type mismatch into a field error. sigs.k8s.io/json
 // keeps its error type internal, so the same data is decoded once more with
-// encoding/json, whose UnmarshalTypeError names the field.
-func typeError(data []byte, obj any, orig error) *field.Error {
+// encoding/json, whose UnmarshalTypeError names the field (without list
+// indices; locate finds the offending node, and so its index, in the YAML).
+func typeError(node *yaml.RNode, data []byte, obj any, orig error) *field.Error {
 	fresh := reflect.New(reflect.TypeOf(obj).Elem()).Interface()
 	var te *json.UnmarshalTypeError
 	if err := json.Unmarshal(data, fresh); errors.As(err, &te) && te.Field != "" {
-		return field.Invalid(field.NewPath(te.Field), jsonKind(te.Value),
-			"must be "+describeType(te.Type))
+		path, bad := locate(node.YNode(), strings.Split(te.Field, "."), nil, te.Type)
+		if path == nil {
+			path = field.NewPath(te.Field)
+		}
+		return field.Invalid(path, describeValue(bad, te.Value), "must be "+describeType(te.Type))
 	}
 	return field.Invalid(nil, nil, orig.Error())
 }
 
-func jsonKind(v string) string {
-	switch {
-	case v == "array":
-		return "a list"
-	case v == "object":
-		return "a mapping"
-	case strings.HasPrefix(v, "number"):
-		return v
+// locate walks n along the JSON field names in segs, trying every element of
+// the lists on the way, and returns the path and node of the first value that
+// cannot be decoded into t.
+func locate(n *yaml.Node, segs []string, p *field.Path, t reflect.Type) (*field.Path, *yaml.Node) {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
 	}
-	return "a " + v
+	if n.Kind == yaml.SequenceNode && (len(segs) > 0 || deref(t).Kind() != reflect.Slice) {
+		for i, item := range n.Content {
+			if ip, bad := locate(item, segs, p.Index(i), t); ip != nil {
+				return ip, bad
+			}
+		}
+		return nil, nil
+	}
+	if len(segs) == 0 {
+		if !fits(n, t) {
+			return p, n
+		}
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == segs[0] {
+			var child *field.Path
+			if p == nil {
+				child = field.NewPath(segs[0])
+			} else {
+				child = p.Child(segs[0])
+			}
+			return locate(n.Content[i+1], segs[1:], child, t)
+		}
+	}
+	return nil, nil
+}
+
+// fits reports whether a YAML node has the shape Go type t decodes from.
+func fits(n *yaml.Node, t reflect.Type) bool {
+	if n.Tag == yaml.NodeTagNull {
+		return true
+	}
+	switch deref1(t).Kind() {
+	case reflect.Slice, reflect.Array:
+		return n.Kind == yaml.SequenceNode
+	case reflect.Struct, reflect.Map:
+		return n.Kind == yaml.MappingNode
+	case reflect.String:
+		return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagString
+	case reflect.Bool:
+		return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagBool
+	case reflect.Interface:
+		return true
+	default:
+		return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagInt
+	}
+}
+
+func deref1(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+func describeValue(n *yaml.Node, jsonValue string) any {
+	switch {
+	case n == nil:
+		return jsonValue
+	case n.Kind == yaml.SequenceNode:
+		return "(a list)"
+	case n.Kind == yaml.MappingNode:
+		return "(a mapping)"
+	case n.Tag == yaml.NodeTagString:
+		return n.Value
+	case n.Tag == yaml.NodeTagInt:
+		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
+			return i
+		}
+	}
+	return yaml.NewRNode(n).MustString()[:len(yaml.NewRNode(n).MustString())-1]
 }
 
 func describeType(t reflect.Type) string {
@@ -89,7 +178,15 @@ func describeType(t reflect.Type) string {
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "an integer"
 	case reflect.Slice, reflect.Array:
-		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(describeType(t.Elem()), "a "), "an ") + "s"
+		switch e := deref1(t.Elem()); e.Kind() {
+		case reflect.String:
+			return "a list of strings"
+		case reflect.Struct:
+			if known := jsonFields(e); len(known) > 0 {
+				return "a list of mappings with the fields " + strings.Join(known, ", ")
+			}
+		}
+		return "a list"
 	case reflect.Map:
 		return "a mapping"
 	case reflect.Struct:
@@ -100,6 +197,8 @@ func describeType(t reflect.Type) string {
 	}
 	return t.String()
 }
+
+const msgUnknownField = "unknown field"
 
 var indexRE = regexp.MustCompile(`\[[0-9]+\]`)
 
@@ -117,12 +216,12 @@ func unknownField(root reflect.Type, path string) *field.Error {
 	name := parts[len(parts)-1]
 	p := field.NewPath(path)
 	if t == nil {
-		return field.Invalid(p, name, "unknown field")
+		return field.Invalid(p, name, msgUnknownField)
 	}
 	known := jsonFields(t)
-	msg := "unknown field; the allowed fields here are " + strings.Join(known, ", ")
+	msg := msgUnknownField + "; the allowed fields here are " + strings.Join(known, ", ")
 	if best := closest(name, known); best != "" {
-		msg = fmt.Sprintf("unknown field (did you mean %q?); the allowed fields here are %s", best, strings.Join(known, ", "))
+		msg = fmt.Sprintf(msgUnknownField+" (did you mean %q?); the allowed fields here are %s", best, strings.Join(known, ", "))
 	}
 	return field.Invalid(p, name, msg)
 }
