@@ -1,0 +1,101 @@
+// Package testutil runs eds-fn the way users do in tests: the real binary,
+// called by a real in-process kustomize build.
+package testutil
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+	buildOut  []byte
+)
+
+// RepoRoot is the module root, found from this file's location.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Binary builds eds-fn once per test process and returns its path. The
+// directory holding it is removed by the caller's TestMain through Cleanup.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "eds-fn-test-bin-")
+		if buildErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "eds-fn"), ".")
+		cmd.Dir = RepoRoot()
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		buildOut, buildErr = cmd.CombinedOutput()
+	})
+	if buildErr != nil {
+		t.Fatalf("building eds-fn: %v\n%s", buildErr, buildOut)
+	}
+	return filepath.Join(binDir, "eds-fn")
+}
+
+// Cleanup removes the binary built by Binary. Call it from TestMain.
+func Cleanup() {
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+}
+
+// OnPath puts the eds-fn binary on PATH for the rest of the test, so that
+// kustomize finds "exec: {path: eds-fn}" the way it does on a user's machine.
+func OnPath(t *testing.T) {
+	t.Helper()
+	bin := Binary(t)
+	t.Setenv("PATH", filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// Kustomize runs "kustomize build --enable-alpha-plugins --enable-exec dir"
+// in process, with eds-fn on PATH, and returns the YAML it prints.
+func Kustomize(t *testing.T, dir string) (string, error) {
+	t.Helper()
+	OnPath(t)
+	opts := krusty.MakeDefaultOptions()
+	opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
+	opts.PluginConfig.FnpLoadingOptions.EnableExec = true
+	// Exec functions run with the kustomization directory as working
+	// directory; krusty resolves that from an absolute path.
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), abs)
+	if err != nil {
+		return "", err
+	}
+	out, err := m.AsYaml()
+	return string(out), err
+}
+
+// WriteTree writes files (path relative to dir → content) under dir.
+func WriteTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(strings.TrimLeft(content, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
