@@ -80,9 +80,6 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: &buf, KeepReaderAnnotations: true}
 	var results framework.Results
 	proc := framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
-		if err := checkItems(rl.Items); err != nil {
-			return err
-		}
 		p, err := pick(rl.FunctionConfig)
 		if err != nil {
 			rl.Results = append(rl.Results, &framework.Result{
@@ -127,15 +124,15 @@ func checkResourceList(data []byte) error {
 	if node.YNode().Kind != yaml.MappingNode || node.GetKind() != kio.ResourceListKind {
 		return errors.New(errNotRL)
 	}
-	if items := node.Field("items"); items != nil && !yaml.IsMissingOrNull(items.Value) && items.Value.YNode().Kind != yaml.SequenceNode {
+	items := node.Field("items")
+	if items == nil || yaml.IsMissingOrNull(items.Value) {
+		return nil
+	}
+	if items.Value.YNode().Kind != yaml.SequenceNode {
 		return errors.New(errBadItems)
 	}
-	return nil
-}
-
-func checkItems(items []*yaml.RNode) error {
-	for i, it := range items {
-		if it.YNode().Kind != yaml.MappingNode {
+	for i, it := range items.Value.Content() {
+		if it.Kind != yaml.MappingNode {
 			return fmt.Errorf("%s: items[%d] is not a mapping", errBadItems, i)
 		}
 	}

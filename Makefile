@@ -1,0 +1,42 @@
+# eds-fn: make build | test | example | check-examples | e2e | bench
+GO        ?= go
+BIN       := $(CURDIR)/bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -s -w -X github.com/bizmatters/eds-fn/internal/cli.version=$(VERSION)
+KUSTOMIZE_VERSION := v5.8.1
+KUSTOMIZE := $(BIN)/kustomize
+
+.PHONY: build test example check-examples fmt tidy clean
+
+## build: static eds-fn binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/eds-fn .
+
+## test: every unit, golden and in-process kustomize test
+test:
+	$(GO) test ./...
+
+## example: the real kustomize CLI builds examples/agent-executor with bin/eds-fn on PATH
+example: build $(KUSTOMIZE)
+	PATH="$(BIN):$$PATH" $(KUSTOMIZE) build --enable-alpha-plugins --enable-exec examples/agent-executor
+
+## check-examples: the real kustomize CLI output of every example equals its expected-output.yaml
+check-examples: build $(KUSTOMIZE)
+	@set -e; for f in examples/*/expected-output.yaml; do \
+	  d=$$(dirname $$f); \
+	  PATH="$(BIN):$$PATH" $(KUSTOMIZE) build --enable-alpha-plugins --enable-exec $$d > $(BIN)/example.out; \
+	  if diff -u $$f $(BIN)/example.out; then echo "ok   $$d (kustomize $(KUSTOMIZE_VERSION) CLI)"; \
+	  else echo "FAIL $$d: kustomize CLI output differs from $$f"; exit 1; fi; \
+	done
+
+$(KUSTOMIZE):
+	GOBIN=$(BIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+fmt:
+	gofmt -l -w .
+
+tidy:
+	$(GO) mod tidy
+
+clean:
+	rm -rf $(BIN)
