@@ -1,0 +1,160 @@
+package transformers
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The checks below report the mistakes seen in hand-written nats-jetstream
+// triggers (see KEDA's pkg/scalers/nats_jetstream_scaler.go). They only
+// report: the endpoint is the one field the transformer changes.
+
+const (
+	msgStrict         = " (an error because spec.strict is true)"
+	msgEndpointScheme = "%q has a scheme, but KEDA adds %s:// itself (from useHttps) and would poll %q; " +
+		"write host:port only, %q (this transformer has replaced it)"
+	msgEndpointPort = "%q uses port %s, but NATS serves monitoring (/jsz) on port %s%s; " +
+		"write %q (this transformer has replaced it)"
+	msgEndpointNoPort = "%q has no port, so KEDA would poll port %s, but NATS serves monitoring (/jsz) on port %s; " +
+		"write %q (this transformer has replaced it)"
+	msgClientPort = " (4222 is the NATS client port)"
+	msgSysAccount = `"$SYS" is the NATS system account, which can never hold JetStream streams: ` +
+		`KEDA would fail every poll with "consumer not found"; write %s: "$G" ` +
+		`(the global account of a server without configured accounts) or the account that owns the stream`
+	msgNoAccount = `no account: KEDA refuses a nats-jetstream trigger without account or accountID; ` +
+		`write account: "$G" (the global account of a server without configured accounts) or the account that owns the stream`
+	msgAlias    = "KEDA reads %s, not %s: it ignores this field and the trigger fails for lack of %s; write %s: %q instead"
+	msgAliasDup = "KEDA reads %s and ignores %s; remove %s"
+	msgMissing  = `no %s: KEDA requires it (%s); write %s: "<name>"`
+	msgNotStr   = "%s is %s, but KEDA's trigger parameters are strings and the API server refuses the %s otherwise; write %s"
+)
+
+// checkEndpointValue reports a scheme or a wrong port in the endpoint the
+// trigger had before it was replaced, so the source can be fixed too.
+func (p *plan) checkEndpointValue(t trigger, path *field.Path, old string, https bool) {
+	scheme := "http"
+	if https {
+		scheme = "https"
+	}
+	hostPort := old
+	if _, after, ok := strings.Cut(old, "://"); ok {
+		p.add(t, path, fmt.Sprintf(msgEndpointScheme, old, scheme,
+			scheme+"://"+old+"/jsz", p.endpoint), framework.Warning)
+		hostPort = after
+	}
+	hostPort, _, _ = strings.Cut(hostPort, "/")
+	_, port, err := net.SplitHostPort(hostPort)
+	switch {
+	case err != nil || port == "":
+		defaultPort := "80"
+		if https {
+			defaultPort = "443"
+		}
+		p.add(t, path, fmt.Sprintf(msgEndpointNoPort, old, defaultPort, p.port, p.endpoint), framework.Warning)
+	case port != p.port:
+		note := ""
+		if port == "4222" {
+			note = msgClientPort
+		}
+		p.add(t, path, fmt.Sprintf(msgEndpointPort, old, port, p.port, note, p.endpoint), framework.Warning)
+	}
+}
+
+// checkAccount reports the system account, and a trigger without any
+// account unless a TriggerAuthentication may provide it (KEDA reads account
+// and accountID from there too).
+func (p *plan) checkAccount(t trigger, md *yaml.RNode, hasAuthRef bool) {
+	found := false
+	for _, key := range []string{"account", "accountID"} {
+		v := scalarValue(md, key)
+		if v == "" {
+			continue
+		}
+		found = true
+		if v == "$SYS" {
+			p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgSysAccount, key), framework.Warning)
+		}
+	}
+	if !found && !hasAuthRef {
+		p.add(t, t.path.Child("metadata", "account"), msgNoAccount, framework.Warning)
+	}
+}
+
+// checkStreamAndConsumer reports streamName and consumerName, which KEDA
+// ignores, and a missing stream or consumer (KEDA reads both only from the
+// metadata).
+func (p *plan) checkStreamAndConsumer(t trigger, md *yaml.RNode) {
+	for _, c := range []struct{ key, alias, what string }{
+		{"stream", "streamName", "the JetStream stream that holds the consumer"},
+		{"consumer", "consumerName", "the durable consumer whose pending messages KEDA scales on"},
+	} {
+		has := scalarValue(md, c.key) != ""
+		var alias *yaml.MapNode
+		if md != nil {
+			alias = md.Field(c.alias)
+		}
+		switch {
+		case alias != nil && has:
+			p.add(t, t.path.Child("metadata", c.alias), fmt.Sprintf(msgAliasDup, c.key, c.alias, c.alias), framework.Warning)
+		case alias != nil:
+			p.add(t, t.path.Child("metadata", c.alias),
+				fmt.Sprintf(msgAlias, c.key, c.alias, c.key, c.key, describeValue(alias.Value.YNode())), framework.Warning)
+		case !has:
+			p.add(t, t.path.Child("metadata", c.key), fmt.Sprintf(msgMissing, c.key, c.what, c.key), framework.Warning)
+		}
+	}
+}
+
+// checkStrings reports every metadata value that is not a string, such as
+// lagThreshold: 5: the CRD declares the metadata a map of strings. The
+// endpoint is skipped when it is being replaced by a string anyway.
+func (p *plan) checkStrings(t trigger, md *yaml.RNode, endpointFixed bool) {
+	if md == nil {
+		return
+	}
+	c := md.YNode().Content
+	for i := 0; i+1 < len(c); i += 2 {
+		key, v := c[i].Value, c[i+1]
+		if key == keyEndpoint && endpointFixed {
+			continue
+		}
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == yaml.NodeTagString {
+			continue
+		}
+		var what, write string
+		switch {
+		case v.Kind == yaml.MappingNode:
+			what, write = "a mapping", fmt.Sprintf(`a quoted string, %s: "..."`, key)
+		case v.Kind == yaml.SequenceNode:
+			what, write = "a list", fmt.Sprintf(`a quoted string, %s: "..."`, key)
+		case v.ShortTag() == yaml.NodeTagNull:
+			what, write = "empty (null)", fmt.Sprintf(`%s: "<value>" or remove it`, key)
+		case v.ShortTag() == yaml.NodeTagInt || v.ShortTag() == yaml.NodeTagFloat:
+			what, write = "a number", fmt.Sprintf("%s: %q", key, v.Value)
+		case v.ShortTag() == yaml.NodeTagBool:
+			what, write = "a boolean", fmt.Sprintf("%s: %q", key, v.Value)
+		default:
+			what, write = "not a string ("+v.ShortTag()+")", fmt.Sprintf("%s: %q", key, v.Value)
+		}
+		subject := "the value"
+		if v.Kind == yaml.ScalarNode && v.ShortTag() != yaml.NodeTagNull {
+			subject = v.Value
+		}
+		p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgNotStr, subject, what, t.obj.GetKind(), write), framework.Warning)
+	}
+}
+
+// escalate turns warnings into errors, for spec.strict.
+func escalate(rs framework.Results) {
+	for _, r := range rs {
+		if r.Severity == framework.Warning {
+			r.Severity = framework.Error
+			r.Message += msgStrict
+		}
+	}
+}
