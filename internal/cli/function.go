@@ -49,7 +49,9 @@ type registered struct {
 
 // registeredKinds are the config kinds besides EventDrivenService; each is a
 // processor of its own package.
-var registeredKinds []registered
+var registeredKinds = []registered{
+	{kind: v1alpha1.KindExpandEventDrivenServices, processor: generator.Bulk{}},
+}
 
 func groupOf(n *yaml.RNode) string {
 	g, _, _ := strings.Cut(n.GetApiVersion(), "/")

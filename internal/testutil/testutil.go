@@ -72,6 +72,9 @@ func Kustomize(t *testing.T, dir string) (string, error) {
 	opts := krusty.MakeDefaultOptions()
 	opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
 	opts.PluginConfig.FnpLoadingOptions.EnableExec = true
+	// The CLI's default order (kustomize build --reorder legacy), so that
+	// golden files equal what users see.
+	opts.Reorder = krusty.ReorderOptionLegacy
 	// Exec functions run with the kustomization directory as working
 	// directory; krusty resolves that from an absolute path.
 	abs, err := filepath.Abs(dir)
