@@ -22,7 +22,7 @@ example: build $(KUSTOMIZE)
 
 ## check-examples: the real kustomize CLI output of every example equals its expected-output.yaml
 check-examples: build $(KUSTOMIZE)
-	@set -e; for f in examples/*/expected-output.yaml; do \
+	@set -e; for f in $$(find examples -name expected-output.yaml | sort); do \
 	  d=$$(dirname $$f); \
 	  PATH="$(BIN):$$PATH" $(KUSTOMIZE) build --enable-alpha-plugins --enable-exec $$d > $(BIN)/example.out; \
 	  if diff -u $$f $(BIN)/example.out; then echo "ok   $$d (kustomize $(KUSTOMIZE_VERSION) CLI)"; \

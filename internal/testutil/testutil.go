@@ -69,12 +69,20 @@ func OnPath(t *testing.T) {
 func Kustomize(t *testing.T, dir string) (string, error) {
 	t.Helper()
 	OnPath(t)
+	return Build(t, dir)
+}
+
+// Build is Kustomize without touching PATH, for tests that put their own
+// eds-fn there.
+func Build(t *testing.T, dir string) (string, error) {
+	t.Helper()
 	opts := krusty.MakeDefaultOptions()
 	opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
 	opts.PluginConfig.FnpLoadingOptions.EnableExec = true
-	// The CLI's default order (kustomize build --reorder legacy), so that
-	// golden files equal what users see.
-	opts.Reorder = krusty.ReorderOptionLegacy
+	// As the kustomize CLI (and so ArgoCD) orders output without --reorder:
+	// legacy order unless the kustomization sets sortOptions, so that golden
+	// files equal what users see.
+	opts.Reorder = krusty.ReorderOptionUnspecified
 	// Exec functions run with the kustomization directory as working
 	// directory; krusty resolves that from an absolute path.
 	abs, err := filepath.Abs(dir)
@@ -101,4 +109,27 @@ func WriteTree(t *testing.T, dir string, files map[string]string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// CaptureStderr runs fn with os.Stderr sent to a file and returns what was
+// written. kustomize's exec runner hands a function's stderr straight to the
+// process's stderr (its error only says "exit status 1"), so this is where a
+// user reads eds-fn's messages. Tests using it must not run in parallel.
+func CaptureStderr(t *testing.T, fn func()) string {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = f
+	defer func() { os.Stderr = saved }()
+	fn()
+	os.Stderr = saved
+	_ = f.Close()
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
