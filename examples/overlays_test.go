@@ -80,7 +80,7 @@ func TestProductionOverlay(t *testing.T) {
 func TestOverlayNeedsKEDAConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	testutil.WriteTree(t, dir, map[string]string{
-		"base/kustomization.yaml": "generators: [orders-worker.yaml]\n",
+		"base/kustomization.yaml":    "generators: [orders-worker.yaml]\n",
 		"overlay/kustomization.yaml": "resources: [../base]\nnamePrefix: prod-\n",
 	})
 	copyFile(t, "overlays/base/orders-worker.yaml", filepath.Join(dir, "base/orders-worker.yaml"))
