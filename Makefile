@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -s -w -X github.com/bizmatters/eds-fn/internal/cli.version=$(VERSION)
-KUSTOMIZE_VERSION := v5.8.1
+KUSTOMIZE_VERSION := $(shell $(GO) list -m -f '{{.Version}}' sigs.k8s.io/kustomize/kustomize/v5)
 KUSTOMIZE := $(BIN)/kustomize
 
 .PHONY: build test example check-examples fmt tidy clean
@@ -29,8 +29,9 @@ check-examples: build $(KUSTOMIZE)
 	  else echo "FAIL $$d: kustomize CLI output differs from $$f"; exit 1; fi; \
 	done
 
-$(KUSTOMIZE):
-	GOBIN=$(BIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+# The CLI is pinned in go.mod (a "tool" line), like the libraries the tests use.
+$(KUSTOMIZE): go.mod go.sum
+	$(GO) build -o $(KUSTOMIZE) sigs.k8s.io/kustomize/kustomize/v5
 
 fmt:
 	gofmt -l -w .
