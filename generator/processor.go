@@ -137,12 +137,8 @@ func Expand(node *yaml.RNode) ([]*yaml.RNode, field.ErrorList) {
 	if v := node.GetApiVersion(); v != v1alpha1.APIVersion {
 		return nil, field.ErrorList{field.NotSupported(field.NewPath("apiVersion"), v, []string{v1alpha1.APIVersion})}
 	}
-	eds, errs := v1alpha1.DecodeEventDrivenService(node)
-	if eds == nil {
-		return nil, errs
-	}
-	eds.Default()
-	if errs = append(errs, eds.Validate()...); len(errs) > 0 {
+	eds, errs := v1alpha1.LoadEventDrivenService(node)
+	if len(errs) > 0 {
 		return nil, errs
 	}
 	return Generate(eds)

@@ -16,44 +16,79 @@ import (
 )
 
 // DecodeEventDrivenService reads an EventDrivenService from a YAML node
-// strictly: an unknown or misspelled field anywhere is an error naming its
-// path and the fields that are allowed there, so a typo such as "secretRef:"
-// can never be silently ignored. It does not default or validate.
+// strictly: an unknown or misspelled field anywhere, or a value of the wrong
+// type, is an error naming its path and what is allowed there, so a typo
+// such as "secretRef:" can never be silently ignored. It does not default or
+// validate. The service is returned whenever the rest of it could be read,
+// so that the caller can validate it and report every problem in one run.
 func DecodeEventDrivenService(node *yaml.RNode) (*EventDrivenService, field.ErrorList) {
 	eds := &EventDrivenService{}
-	errs := DecodeStrict(node, eds)
-	if len(errs) > 0 && !onlyUnknownFields(errs) {
+	errs, ok := decodeStrict(node, eds)
+	if !ok {
 		return nil, errs
 	}
-	if node.Field("spec") == nil {
+	if f := node.Field("spec"); f == nil || yaml.IsMissingOrNull(f.Value) {
 		return nil, append(errs, field.Required(field.NewPath("spec"), "the worker's description: at least image and nats.stream, nats.consumer"))
 	}
-	// Unknown fields do not stop decoding: the caller validates the rest so
-	// that one run reports every problem.
 	return eds, errs
 }
 
-func onlyUnknownFields(errs field.ErrorList) bool {
-	for _, e := range errs {
-		if !strings.HasPrefix(e.Detail, msgUnknownField) {
-			return false
+// LoadEventDrivenService decodes, defaults and validates, and returns every
+// problem at once. A field that could not be decoded is reported once, not
+// again as missing by validation.
+func LoadEventDrivenService(node *yaml.RNode) (*EventDrivenService, field.ErrorList) {
+	eds, errs := DecodeEventDrivenService(node)
+	if eds == nil {
+		return nil, errs
+	}
+	eds.Default()
+	decodeErrs := errs
+	for _, v := range eds.Validate() {
+		if !related(v.Field, decodeErrs) {
+			errs = append(errs, v)
 		}
 	}
-	return true
+	return eds, errs
+}
+
+// related reports whether path is the path of one of errs, lies under it, or
+// contains it: a value that could not be decoded is missing to validation,
+// and saying so again (or that its parent is incomplete) is noise.
+func related(path string, errs field.ErrorList) bool {
+	under := func(a, b string) bool {
+		return a == b || strings.HasPrefix(a, b+".") || strings.HasPrefix(a, b+"[")
+	}
+	for _, e := range errs {
+		if under(path, e.Field) || under(e.Field, path) {
+			return true
+		}
+	}
+	return false
 }
 
 // DecodeStrict unmarshals node into obj, case-sensitively, and reports every
-// unknown field, or the first value of the wrong type, as a field error.
+// unknown field and every value of the wrong type as a field error.
 func DecodeStrict(node *yaml.RNode, obj any) field.ErrorList {
-	data, err := node.MarshalJSON()
+	errs, _ := decodeStrict(node, obj)
+	return errs
+}
+
+// decodeStrict is DecodeStrict that also says whether obj holds the rest of
+// the input (ok) despite the errors.
+func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
+	// Values of the wrong shape are reported, then blanked in a copy, so
+	// that one bad field does not hide the others.
+	clean := node.Copy()
+	errs = checkTypes(clean.YNode(), reflect.TypeOf(obj), nil)
+	data, err := clean.MarshalJSON()
 	if err != nil {
-		return field.ErrorList{field.InternalError(nil, fmt.Errorf("cannot read the resource: %w", err))}
+		return append(errs, field.Invalid(nil, "(document)", fmt.Sprintf("cannot be read: %v", err))), false
 	}
 	strictErrs, err := sigsjson.UnmarshalStrict(data, obj, sigsjson.DisallowUnknownFields)
 	if err != nil {
-		return field.ErrorList{typeError(node, data, obj, err)}
+		// A shape checkTypes does not know; report it as encoding/json sees it.
+		return append(errs, typeError(clean, data, obj, err)), false
 	}
-	var errs field.ErrorList
 	for _, se := range strictErrs {
 		var fe sigsjson.FieldError
 		if !errors.As(se, &fe) {
@@ -62,7 +97,85 @@ func DecodeStrict(node *yaml.RNode, obj any) field.ErrorList {
 		}
 		errs = append(errs, unknownField(reflect.TypeOf(obj), fe.FieldPath()))
 	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
+	return errs, true
+}
+
+var jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+
+// checkTypes walks a YAML node along Go type t and returns an error for every
+// value that cannot be decoded into its field, replacing each such value by
+// null so that the rest of the document still decodes.
+func checkTypes(n *yaml.Node, t reflect.Type, p *field.Path) field.ErrorList {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	t = deref1(t)
+	if n.Tag == yaml.NodeTagNull || reflect.PointerTo(t).Implements(jsonUnmarshaler) || t.Kind() == reflect.Interface {
+		// Types with their own decoding (quantities, timestamps, the
+		// customDeployment patch) check themselves.
+		return nil
+	}
+	if n.Kind == yaml.AliasNode {
+		return nil
+	}
+	if !fits(n, t) {
+		bad := field.Invalid(p, describeValue(n, ""), "must be "+describeType(t))
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
+		return field.ErrorList{bad}
+	}
+	var errs field.ErrorList
+	switch t.Kind() {
+	case reflect.Struct:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			name := n.Content[i].Value
+			if ft := declaredFieldType(t, name); ft != nil {
+				errs = append(errs, checkTypes(n.Content[i+1], ft, child(p, name))...)
+			}
+		}
+	case reflect.Map:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			errs = append(errs, checkTypes(n.Content[i+1], t.Elem(), keyOf(p, n.Content[i].Value))...)
+		}
+	case reflect.Slice, reflect.Array:
+		for i, item := range n.Content {
+			errs = append(errs, checkTypes(item, t.Elem(), p.Index(i))...)
+		}
+	}
 	return errs
+}
+
+// declaredFieldType is the Go type of JSON field name of struct t (inline
+// structs included) as declared, lists and pointers kept; nil if none.
+func declaredFieldType(t reflect.Type, name string) reflect.Type {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "" && (strings.Contains(opts, "inline") || f.Anonymous) {
+			if ft := declaredFieldType(deref1(f.Type), name); ft != nil {
+				return ft
+			}
+			continue
+		}
+		if tag == name {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+func child(p *field.Path, name string) *field.Path {
+	if p == nil {
+		return field.NewPath(name)
+	}
+	return p.Child(name)
+}
+
+func keyOf(p *field.Path, key string) *field.Path {
+	if p == nil {
+		return field.NewPath(key)
+	}
+	return p.Key(key)
 }
 
 // typeError turns a JSON type mismatch into a field error. sigs.k8s.io/json
@@ -162,6 +275,14 @@ func describeValue(n *yaml.Node, jsonValue string) any {
 		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
 			return i
 		}
+	case n.Tag == yaml.NodeTagBool:
+		if b, err := strconv.ParseBool(n.Value); err == nil {
+			return b
+		}
+	case n.Tag == yaml.NodeTagFloat:
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+			return f
+		}
 	}
 	return yaml.NewRNode(n).MustString()[:len(yaml.NewRNode(n).MustString())-1]
 }
@@ -183,7 +304,7 @@ func describeType(t reflect.Type) string {
 			return "a list of strings"
 		case reflect.Struct:
 			if known := jsonFields(e); len(known) > 0 {
-				return "a list of mappings with the fields " + strings.Join(known, ", ")
+				return "a list of mappings with " + fieldList(known)
 			}
 		}
 		return "a list"
@@ -191,7 +312,7 @@ func describeType(t reflect.Type) string {
 		return "a mapping"
 	case reflect.Struct:
 		if known := jsonFields(t); len(known) > 0 {
-			return "a mapping with the fields " + strings.Join(known, ", ")
+			return "a mapping with " + fieldList(known)
 		}
 		return "a mapping"
 	}
@@ -199,6 +320,13 @@ func describeType(t reflect.Type) string {
 }
 
 const msgUnknownField = "unknown field"
+
+func fieldList(known []string) string {
+	if len(known) == 1 {
+		return "the field " + known[0]
+	}
+	return "the fields " + strings.Join(known, ", ")
+}
 
 var indexRE = regexp.MustCompile(`\[[0-9]+\]`)
 

@@ -34,6 +34,7 @@ func RepoRoot() string {
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		declareSources()
 		binDir, buildErr = os.MkdirTemp("", "eds-fn-test-bin-")
 		if buildErr != nil {
 			return
@@ -47,6 +48,26 @@ func Binary(t testing.TB) string {
 		t.Fatalf("building eds-fn: %v\n%s", buildErr, buildOut)
 	}
 	return filepath.Join(binDir, "eds-fn")
+}
+
+// declareSources stats every source file of the binary. go test caches a
+// package's result keyed on the files the test opened; the binary is built
+// by a child process, so without this an edited generator would not
+// invalidate a cached examples test.
+func declareSources() {
+	_ = filepath.WalkDir(RepoRoot(), func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		name := d.Name()
+		if d.IsDir() && (strings.HasPrefix(name, ".") || name == "bin" || name == "e2e" || name == "testdata" || name == "examples") {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" {
+			_, _ = os.Stat(p)
+		}
+		return nil
+	})
 }
 
 // Cleanup removes the binary built by Binary. Call it from TestMain.
