@@ -45,6 +45,13 @@ func TestGolden(t *testing.T) {
 				}
 				return
 			}
+			// Warnings are what kustomize users see on stderr of a
+			// successful build.
+			if len(results) > 0 || fileExists(filepath.Join(dir, "warnings.txt")) {
+				var warned bytes.Buffer
+				krm.Print(&warned, results, framework.Warning)
+				compareGolden(t, filepath.Join(dir, "warnings.txt"), warned.String())
+			}
 			generated := withoutLocalConfig(out)
 			got := render(t, generated)
 			compareGolden(t, filepath.Join(dir, "expected.yaml"), got)
@@ -63,6 +70,11 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 func runGenerator(t *testing.T, config *yaml.RNode) ([]*yaml.RNode, framework.Results) {

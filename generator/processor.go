@@ -112,7 +112,8 @@ func ExpandAll(inputs []*yaml.RNode) ([]Expanded, framework.Results) {
 	var results framework.Results
 	owner := map[string]*yaml.RNode{}
 	for _, in := range inputs {
-		objs, errs := Expand(in)
+		objs, errs, warnings := expand(in)
+		results = append(results, krm.FieldResults(in, warnings, framework.Warning)...)
 		if len(errs) > 0 {
 			results = append(results, krm.FieldResults(in, errs, framework.Error)...)
 			continue
@@ -134,14 +135,20 @@ func ExpandAll(inputs []*yaml.RNode) ([]Expanded, framework.Results) {
 
 // Expand turns one EventDrivenService node into its objects.
 func Expand(node *yaml.RNode) ([]*yaml.RNode, field.ErrorList) {
+	objs, errs, _ := expand(node)
+	return objs, errs
+}
+
+func expand(node *yaml.RNode) ([]*yaml.RNode, field.ErrorList, field.ErrorList) {
 	if v := node.GetApiVersion(); v != v1alpha1.APIVersion {
-		return nil, field.ErrorList{field.NotSupported(field.NewPath("apiVersion"), v, []string{v1alpha1.APIVersion})}
+		return nil, field.ErrorList{field.NotSupported(field.NewPath("apiVersion"), v, []string{v1alpha1.APIVersion})}, nil
 	}
 	eds, errs := v1alpha1.LoadEventDrivenService(node)
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, errs, nil
 	}
-	return Generate(eds)
+	objs, errs := Generate(eds)
+	return objs, errs, eds.Warnings()
 }
 
 type mergeOptions struct {

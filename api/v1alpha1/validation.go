@@ -51,7 +51,9 @@ const (
 	msgNATSURL          = `must be a NATS URL such as "` + DefaultNATSURL + `" (schemes nats, tls, ws, wss; several URLs separated by commas)`
 	msgTooLongName      = `must be no more than %d characters: KEDA names its HPA "keda-hpa-<name>%s", which must be a DNS label of at most 63 characters`
 	msgManagedLabel     = `is set by eds-fn to %q on every generated object (it selects the pods); remove this label`
-	msgSecretRefEmpty   = `set env (a list of {secretKey, envName}) or envFrom: true`
+	msgFloatingImage    = `has no version: without a tag (or with :latest) the same manifest can run different code, ` +
+		`and GitOps tools never see the change; pin a version tag or a digest, for example "ghcr.io/org/worker:v1.2.3"`
+	msgSecretRefEmpty = `set env (a list of {secretKey, envName}) or envFrom: true`
 )
 
 var natsURLSchemes = []string{"nats", "tls", "ws", "wss"}
@@ -134,6 +136,20 @@ func (s *EventDrivenServiceSpec) validate(p *field.Path) field.ErrorList {
 		errs = append(errs, sc.validate(p.Child("scaling"))...)
 	}
 	return errs
+}
+
+// Warnings are problems that do not stop generation but deserve a look: they
+// become warning results (and lines on stderr), and never fail a build.
+func (e *EventDrivenService) Warnings() field.ErrorList {
+	var w field.ErrorList
+	if named, err := reference.ParseNormalizedNamed(e.Spec.Image); err == nil {
+		_, digested := named.(reference.Digested)
+		tagged, isTagged := named.(reference.Tagged)
+		if !digested && (!isTagged || tagged.Tag() == "latest") {
+			w = append(w, field.Invalid(field.NewPath("spec", "image"), e.Spec.Image, msgFloatingImage))
+		}
+	}
+	return w
 }
 
 func validateImage(image string, p *field.Path) field.ErrorList {
