@@ -1,4 +1,4 @@
-# eds-fn: make build | test | example | check-examples | e2e | bench
+# eds-fn: make build | test | example | check-examples | e2e | generate | bench
 GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X github.com/bizmatters/eds-fn/internal/cli.version=$(VERSIO
 KUSTOMIZE_VERSION := $(shell $(GO) list -m -f '{{.Version}}' sigs.k8s.io/kustomize/kustomize/v5)
 KUSTOMIZE := $(BIN)/kustomize
 
-.PHONY: build test example check-examples fmt tidy clean
+.PHONY: build test example check-examples e2e generate fmt tidy clean
 
 ## build: static eds-fn binary in bin/
 build:
@@ -30,6 +30,14 @@ check-examples: build $(KUSTOMIZE)
 	done
 
 # The CLI is pinned in go.mod (a "tool" line), like the libraries the tests use.
+## e2e: the end-to-end suite: etcd, kube-apiserver, KEDA and nats-server on loopback (e2e/README.md)
+e2e:
+	e2e/run.sh
+
+## generate: regenerate config/crd/ and schema/ from api/v1alpha1 (a test fails when they are stale)
+generate:
+	e2e/generate.sh
+
 $(KUSTOMIZE): go.mod go.sum
 	$(GO) build -o $(KUSTOMIZE) sigs.k8s.io/kustomize/kustomize/v5
 
@@ -41,3 +49,9 @@ tidy:
 
 clean:
 	rm -rf $(BIN)
+
+## bench: Go benchmarks of the in-process paths, then whole commands timed with medians and ratios (bench/run); results in BENCHMARKS.md
+.PHONY: bench
+bench: build $(KUSTOMIZE)
+	$(GO) test -run '^$$' -bench . -benchmem ./generator ./transformers ./internal/cli
+	$(GO) run ./bench/run -bin $(BIN)/eds-fn -kustomize $(KUSTOMIZE)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# run.sh [go test flags...]
+#
+# The end-to-end suite, as `make e2e` and .ci/run run it: builds the tools that
+# are missing (e2e/build-tools.sh; about 12 minutes the first time, nothing
+# afterwards), builds bin/eds-fn, and runs the tests of this module with the
+# build tag e2e. Extra arguments go to go test, e.g. ./run.sh -run TestKEDA.
+#
+# Needs root (KEDA runs under unshare -m with its own /etc/hosts), nats-server
+# (Debian: apt-get install nats-server), Go and the Go module proxy. It
+# installs nothing itself.
+set -euo pipefail
+
+E2E="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$E2E")"
+
+missing=()
+for prog in go nats-server unshare mount; do
+	command -v "$prog" >/dev/null 2>&1 || missing+=("$prog")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "e2e/run.sh: missing: ${missing[*]}" >&2
+	echo "e2e/run.sh: on Debian: apt-get install -y nats-server util-linux mount" >&2
+	exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "e2e/run.sh: must run as root: KEDA runs under unshare -m with a bind-mounted hosts file" >&2
+	exit 1
+fi
+
+start=$SECONDS
+echo "== e2e: tools (e2e/build-tools.sh; cached in ${E2E_TOOLS_BIN:-$E2E/.cache/bin})"
+"$E2E/build-tools.sh"
+echo "== e2e: tools ready after $((SECONDS - start))s"
+
+echo "== e2e: bin/eds-fn"
+(cd "$ROOT" && go build -o bin/eds-fn .)
+
+export E2E_REPO_ROOT="$ROOT"
+export E2E_TOOLS_BIN="${E2E_TOOLS_BIN:-$E2E/.cache/bin}"
+E2E_KEDA_CRDS="$(cd "$E2E/tools/keda" && go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)/config/crd/bases"
+export E2E_KEDA_CRDS
+
+echo "== e2e: go test -tags e2e (etcd, kube-apiserver, nats-server, KEDA on loopback)"
+cd "$E2E"
+go test -tags e2e -count=1 -timeout 30m -parallel 4 -v "$@" .
+echo "== e2e: done after $((SECONDS - start))s"
