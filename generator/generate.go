@@ -2,6 +2,7 @@ package generator
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
@@ -10,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 const (
@@ -62,7 +62,7 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) 
 	if err != nil {
 		return nil, field.ErrorList{field.InternalError(p, err)}
 	}
-	merged, err := strategicpatch.StrategicMergePatch(orig, patch.Raw, appsv1.Deployment{})
+	merged, err := strategicMergePatch(orig, patch.Raw)
 	if err != nil {
 		return nil, field.ErrorList{field.Invalid(p, "(patch)", fmt.Sprintf("cannot be applied as a strategic-merge patch of the Deployment: %v", err))}
 	}
@@ -92,15 +92,29 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) 
 	return out, nil
 }
 
+// strategicMergePatch is strategicpatch.StrategicMergePatch for a
+// Deployment, which panics on some malformed patches (a list item whose
+// merge key, such as a container's name, is a mapping): a bad patch is an
+// error, never a crash.
+func strategicMergePatch(orig, patch []byte) (merged []byte, err error) {
+	defer func() {
+		if recover() != nil {
+			merged, err = nil, errors.New("a value has the wrong type: the keys that identify list items "+
+				"(the name of a container, volume or port, ...) must be strings")
+		}
+	}()
+	return strategicpatch.StrategicMergePatch(orig, patch, appsv1.Deployment{})
+}
+
 // toNode renders a typed object as a YAML node with sorted keys, as kubectl
 // and kustomize print them, without the empty status and zero timestamps that
 // Go's typed objects carry.
 func toNode(obj any) (*yaml.RNode, error) {
-	b, err := sigsyaml.Marshal(obj)
+	b, err := json.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf(errMarshal+": %w", fmt.Sprintf("%T", obj), err)
 	}
-	n, err := yaml.Parse(string(b))
+	n, err := jsonToNode(b)
 	if err != nil {
 		return nil, fmt.Errorf(errMarshal+": %w", fmt.Sprintf("%T", obj), err)
 	}

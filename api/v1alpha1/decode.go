@@ -80,7 +80,7 @@ func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 	// that one bad field does not hide the others.
 	clean := node.Copy()
 	errs = checkTypes(clean.YNode(), reflect.TypeOf(obj), nil)
-	data, err := clean.MarshalJSON()
+	data, err := nodeJSON(clean)
 	if err != nil {
 		return append(errs, field.Invalid(nil, "(document)", fmt.Sprintf("cannot be read: %v", err))), false
 	}
@@ -412,6 +412,9 @@ func jsonFields(t reflect.Type) []string {
 func closest(name string, known []string) string {
 	best, bestD := "", 3
 	for _, k := range known {
+		if len(name) > len(k)+bestD {
+			continue // too far apart; and a huge name would take long to compare
+		}
 		d := distance(strings.ToLower(name), strings.ToLower(k))
 		if d < bestD {
 			best, bestD = k, d

@@ -152,9 +152,17 @@ func (e *EventDrivenService) Warnings() field.ErrorList {
 	return w
 }
 
+// maxImageLength is far more than any real image reference: a registry host,
+// a repository name of at most 255 characters, a tag and a digest.
+const maxImageLength = 1024
+
 func validateImage(image string, p *field.Path) field.ErrorList {
 	if image == "" {
 		return field.ErrorList{field.Required(p, "the worker's container image, for example \"ghcr.io/org/worker:v1.2.3\"")}
+	}
+	if len(image) > maxImageLength {
+		// Longer than any registry accepts; and parsing it would take long.
+		return field.ErrorList{field.TooLong(p, "", maxImageLength)}
 	}
 	if _, err := reference.ParseNormalizedNamed(image); err != nil {
 		return field.ErrorList{field.Invalid(p, image,

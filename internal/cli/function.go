@@ -11,7 +11,6 @@ import (
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -73,19 +72,19 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 		fmt.Fprintf(errOut, "error: %s\n", errEmptyInput)
 		return 1
 	}
-	if err := checkResourceList(data); err != nil {
+	list, err := readResourceList(data)
+	if err != nil {
 		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
 
 	var buf bytes.Buffer
-	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: &buf, KeepReaderAnnotations: true}
 	var results framework.Results
 	proc := framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
 		p, err := pick(rl.FunctionConfig)
 		if err != nil {
 			rl.Results = append(rl.Results, &framework.Result{
-				Message:     err.Error(),
+				Message:     krm.Clip(err.Error(), 4096),
 				Severity:    framework.Error,
 				ResourceRef: krm.ResourceRef(rl.FunctionConfig),
 			})
@@ -96,7 +95,7 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 		results = rl.Results
 		return err
 	})
-	err = framework.Execute(proc, rw)
+	err = execute(proc, list, &buf)
 	krm.Print(errOut, results, framework.Warning)
 	if err != nil {
 		var rs framework.Results
@@ -114,29 +113,4 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 		return 1
 	}
 	return 0
-}
-
-// checkResourceList refuses input that kyaml would otherwise read leniently
-// as a stream of loose objects.
-func checkResourceList(data []byte) error {
-	node, err := yaml.Parse(string(data))
-	if err != nil {
-		return fmt.Errorf("%s: %v", errReadRL, err)
-	}
-	if node.YNode().Kind != yaml.MappingNode || node.GetKind() != kio.ResourceListKind {
-		return errors.New(errNotRL)
-	}
-	items := node.Field("items")
-	if items == nil || yaml.IsMissingOrNull(items.Value) {
-		return nil
-	}
-	if items.Value.YNode().Kind != yaml.SequenceNode {
-		return errors.New(errBadItems)
-	}
-	for i, it := range items.Value.Content() {
-		if it.Kind != yaml.MappingNode {
-			return fmt.Errorf("%s: items[%d] is not a mapping", errBadItems, i)
-		}
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -21,8 +22,8 @@ func ResourceRef(obj *yaml.RNode) *yaml.ResourceIdentifier {
 		return nil
 	}
 	return &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: obj.GetApiVersion(), Kind: obj.GetKind()},
-		NameMeta: yaml.NameMeta{Name: obj.GetName(), Namespace: obj.GetNamespace()},
+		TypeMeta: yaml.TypeMeta{APIVersion: Clip(obj.GetApiVersion(), maxName), Kind: Clip(obj.GetKind(), maxName)},
+		NameMeta: yaml.NameMeta{Name: Clip(obj.GetName(), maxName), Namespace: Clip(obj.GetNamespace(), maxName)},
 	}
 }
 
@@ -37,28 +38,53 @@ func FileOf(obj *yaml.RNode) *framework.File {
 		return nil
 	}
 	i, _ := strconv.Atoi(index)
-	return &framework.File{Path: path, Index: i}
+	return &framework.File{Path: Clip(path, 1024), Index: i}
 }
 
 // FieldResults turns field errors found in obj into results of severity sev.
 func FieldResults(obj *yaml.RNode, errs field.ErrorList, sev framework.Severity) framework.Results {
 	out := make(framework.Results, 0, len(errs))
 	for _, e := range errs {
+		if v, ok := e.BadValue.(string); ok && len(v) > maxValue {
+			short := *e
+			short.BadValue = Clip(v, maxValue)
+			e = &short
+		}
 		out = append(out, FieldResult(obj, e.Field, e.ErrorBody(), sev))
 	}
 	return out
 }
 
+// Messages quote values, paths and names from the input; these bounds keep a
+// 10 MB value from becoming a 10 MB message.
+const (
+	maxValue   = 256
+	maxName    = 253 // a Kubernetes name is at most that long
+	maxMessage = 4096
+)
+
+// Clip shortens s to about n bytes, saying how long it was.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", s[:cut], len(s))
+}
+
 // FieldResult is one result about the field at path of obj.
 func FieldResult(obj *yaml.RNode, path, msg string, sev framework.Severity) *framework.Result {
 	r := &framework.Result{
-		Message:     msg,
+		Message:     Clip(msg, maxMessage),
 		Severity:    sev,
 		ResourceRef: ResourceRef(obj),
 		File:        FileOf(obj),
 	}
 	if path != "" && path != "<nil>" {
-		r.Field = &framework.Field{Path: path}
+		r.Field = &framework.Field{Path: Clip(path, maxValue)}
 	}
 	return r
 }

@@ -1,0 +1,199 @@
+package generator
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/bizmatters/eds-fn/api/v1alpha1"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// referenceNode is how toNode rendered objects before jsonToNode: YAML text
+// from sigs.k8s.io/yaml (go-yaml v2), parsed again by kyaml. That fails for
+// a few control characters that go-yaml v2 writes unescaped.
+func referenceNode(t testing.TB, obj any) (*yaml.RNode, error) {
+	t.Helper()
+	b, err := sigsyaml.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	return yaml.Parse(string(b))
+}
+
+// sameNode compares two node trees on everything the encoder and kyaml
+// read (not the source positions).
+func sameNode(a, b *yaml.Node, path string) error {
+	if a.Kind != b.Kind || a.Tag != b.Tag || a.Value != b.Value || a.Style != b.Style ||
+		a.Anchor != b.Anchor || len(a.Content) != len(b.Content) {
+		return fmt.Errorf("%s: got {kind %v tag %q value %q style %v, %d children}, reference {kind %v tag %q value %q style %v, %d children}",
+			path, a.Kind, a.Tag, a.Value, a.Style, len(a.Content), b.Kind, b.Tag, b.Value, b.Style, len(b.Content))
+	}
+	for i := range a.Content {
+		if err := sameNode(a.Content[i], b.Content[i], fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkSameAsReference(t testing.TB, obj any) {
+	t.Helper()
+	data, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := jsonToNode(data)
+	if err != nil {
+		t.Fatalf("jsonToNode(%s): %v", data, err)
+	}
+	// Whatever the reference does, the output must read back as the object.
+	text := got.MustString()
+	again, err := yaml.Parse(text)
+	if err != nil {
+		t.Fatalf("output does not parse: %v\n%s", err, text)
+	}
+	if again.MustString() != text {
+		t.Errorf("output is not stable:\n%s\nthen:\n%s", text, again.MustString())
+	}
+	if !sameJSON(t, again, data) {
+		t.Fatalf("output does not read back as the object %s:\n%s", data, text)
+	}
+	want, err := referenceNode(t, obj)
+	if err != nil || !sameJSON(t, want, data) || oddTag(want.Document()) {
+		// The old rendering failed ("cannot render"), changed the value
+		// (go-yaml v2 writes a few control characters unescaped) or wrote
+		// "<<" as a merge key.
+		return
+	}
+	if err := sameNode(got.Document(), want.Document(), "$"); err != nil {
+		t.Errorf("%v\nJSON: %s", err, data)
+	}
+	if w := want.MustString(); text != w {
+		t.Errorf("encoded differently:\n%s\nreference:\n%s", text, w)
+	}
+}
+
+func oddTag(n *yaml.Node) bool {
+	switch n.Tag {
+	case "", yaml.NodeTagString, yaml.NodeTagInt, yaml.NodeTagFloat, yaml.NodeTagBool, yaml.NodeTagNull, yaml.NodeTagMap, yaml.NodeTagSeq:
+	default:
+		return true
+	}
+	for _, c := range n.Content {
+		if oddTag(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameJSON reports whether n holds the same data as the JSON document.
+func sameJSON(t testing.TB, n *yaml.RNode, data []byte) bool {
+	t.Helper()
+	j, err := n.MarshalJSON()
+	if err != nil {
+		return false
+	}
+	var a, b any
+	if json.Unmarshal(j, &a) != nil || json.Unmarshal(data, &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// TestJSONToNodeMatchesYAMLRoundTrip renders every object of every golden
+// case both ways.
+func TestJSONToNodeMatchesYAMLRoundTrip(t *testing.T) {
+	configs, _ := filepath.Glob("testdata/*/config.yaml")
+	n := 0
+	for _, c := range configs {
+		node, err := yaml.ReadFile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eds, errs := v1alpha1.LoadEventDrivenService(node)
+		if eds == nil || len(errs) > 0 {
+			continue
+		}
+		dep, errs := patchedDeployment(eds)
+		if len(errs) > 0 {
+			continue
+		}
+		for _, obj := range []any{serviceAccount(eds), service(eds), dep, scaler(eds)} {
+			checkSameAsReference(t, obj)
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no golden objects")
+	}
+}
+
+// strings that YAML reads as something else, or that need quoting, in one
+// version or the other.
+var trickyStrings = []string{
+	"", " ", "a b", " lead", "trail ", "yes", "No", "on", "OFF", "y", "n", "~", "null", "Null", "true", "FALSE",
+	"0", "012", "0x1F", "0o17", "1e3", "1_000", "1:20", "1:20:30", "-1", "+1", ".5", ".inf", "-.inf", ".nan", "NaN",
+	"2001-12-14", "2001-12-14t21:59:43.10-05:00", "<<", "=", "-", "--", "---", "...", "- a", "? a", ": a", "a:", "a: b",
+	"a #b", "#a", "a#b", "&a", "*a", "!a", "!!str", "%a", "@a", "`a", "|", ">", "'a'", "\"a\"", "[a]", "{a}", "a,b",
+	"a\nb", "a\n", "\na", "a\n\n", "a  \nb", "\t", "a\tb", "é", "日本", "\u2028", "a\u0085b", "\x7f", "\ufeffa",
+	"$G", "$SYS", "500m", "1Gi", "/health", "cd /app && ./migrate up", "nats://a:4222,nats://b:4222", "v1.0", "1.0",
+	"app.kubernetes.io/name", "a/b", "a:b", "a=b", "a+b", "a@b", strings.Repeat("long words ", 20), strings.Repeat("x", 200),
+}
+
+func trickyObject(k, v string, f float64, i int64) any {
+	return map[string]any{
+		"metadata": map[string]any{"name": v, "labels": map[string]string{k: v, "k" + k: "v" + v}},
+		"spec": map[string]any{
+			"list": []any{v, k, f, i, nil, true, []any{}, map[string]any{}},
+			k:      v,
+			"num":  f,
+			"int":  i,
+		},
+	}
+}
+
+func TestJSONToNodeTrickyStrings(t *testing.T) {
+	for _, s := range trickyStrings {
+		checkSameAsReference(t, trickyObject(s, s, 1.5, 7))
+		checkSameAsReference(t, trickyObject("key", s, 0, -3))
+	}
+	for _, f := range []float64{0, 1, -1, 1.5, 1e21, 1e-7, 123456789012345678, math.MaxFloat64, math.SmallestNonzeroFloat64, 0.1, 100000} {
+		checkSameAsReference(t, trickyObject("a", "b", f, math.MaxInt64))
+	}
+	checkSameAsReference(t, map[string]any{"a10": 1, "a9": 2, "a09": 3, "b": 4, "B": 5, "_": 6, "1": 7, "01": 8, "é": 9, "a": 10, "": 11})
+	checkSameAsReference(t, json.RawMessage(`{"big": 18446744073709551615, "bigger": 18446744073709551616, "neg": -0, "f": 1.0, "e": 1E300, "g": 2.50}`))
+}
+
+// FuzzJSONToNode: for any strings and numbers, the fast rendering equals
+// the YAML round trip it replaces.
+func FuzzJSONToNode(f *testing.F) {
+	for _, s := range trickyStrings {
+		f.Add(s, s, 1.5, int64(3))
+	}
+	f.Fuzz(func(t *testing.T, k, v string, num float64, i int64) {
+		if math.IsInf(num, 0) || math.IsNaN(num) {
+			return // not JSON
+		}
+		checkSameAsReference(t, trickyObject(k, v, num, i))
+	})
+}
+
+// TestV2KeyLessASCII: the byte version orders as the rune version does.
+func TestV2KeyLessASCII(t *testing.T) {
+	keys := []string{"", "a", "b", "A", "Z", "a1", "a2", "a10", "a01", "a001", "a0", "a00", "0", "00", "1", "10", "9", "_", "-", ".", "/",
+		"a_b", "a-b", "a.b", "ab", "a1b", "a10b", "a9b", "x01y", "x1y", "x0y", "0a", "1a", "app.kubernetes.io/name", "app.kubernetes.io/managed-by"}
+	for _, a := range keys {
+		for _, b := range keys {
+			if got, want := v2KeyLessASCII(a, b), v2KeyLessRunes([]rune(a), []rune(b)); got != want {
+				t.Errorf("v2KeyLessASCII(%q, %q) = %v, rune version %v", a, b, got, want)
+			}
+		}
+	}
+}
