@@ -17,7 +17,7 @@ import (
 // binary, other tags, duplicate keys) to MarshalJSON itself.
 // TestNodeJSONMatchesMarshalJSON and FuzzNodeJSON compare the two.
 func nodeJSON(n *yaml.RNode) ([]byte, error) {
-	if v, ok := plainValue(n.YNode()); ok {
+	if v, ok := plainValue(n.YNode(), false); ok {
 		if _, isMap := v.(map[string]any); isMap {
 			return json.Marshal(v)
 		}
@@ -32,16 +32,19 @@ var (
 
 // plainValue is what yaml.v3 decodes n into as an interface{}, or ok=false
 // when n holds anything but the plainest YAML.
-func plainValue(n *yaml.Node) (any, bool) {
-	if n.Anchor != "" || n.Style&yaml.TaggedStyle != 0 {
+func plainValue(n *yaml.Node, inFlow bool) (any, bool) {
+	if n.Anchor != "" || n.Style&(yaml.TaggedStyle|yaml.FoldedStyle) != 0 {
+		// Folded scalars too: MarshalJSON's round trip through yaml.v3
+		// changes some of them (more-indented lines gain a line break).
 		return nil, false
 	}
+	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) != 1 {
 			return nil, false
 		}
-		return plainValue(n.Content[0])
+		return plainValue(n.Content[0], inFlow)
 	case yaml.MappingNode:
 		if (n.Tag != yaml.NodeTagMap && n.Tag != "") || len(n.Content)%2 != 0 {
 			return nil, false
@@ -55,7 +58,7 @@ func plainValue(n *yaml.Node) (any, bool) {
 			if _, dup := m[k.Value]; dup {
 				return nil, false
 			}
-			v, ok := plainValue(n.Content[i+1])
+			v, ok := plainValue(n.Content[i+1], inFlow)
 			if !ok {
 				return nil, false
 			}
@@ -68,7 +71,7 @@ func plainValue(n *yaml.Node) (any, bool) {
 		}
 		s := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, ok := plainValue(c)
+			v, ok := plainValue(c, inFlow)
 			if !ok {
 				return nil, false
 			}
@@ -81,6 +84,11 @@ func plainValue(n *yaml.Node) (any, bool) {
 		}
 		switch n.Tag {
 		case yaml.NodeTagNull:
+			if inFlow && n.Value == "" {
+				// MarshalJSON writes this one as '' (yaml.v3 allows no
+				// empty plain scalar in a flow collection): an empty string.
+				return nil, false
+			}
 			return nil, true
 		case yaml.NodeTagBool:
 			switch n.Value {

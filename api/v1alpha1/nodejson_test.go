@@ -17,7 +17,7 @@ func checkNodeJSON(t *testing.T, doc []byte) {
 	if err != nil || n.YNode().Kind != yaml.MappingNode {
 		return
 	}
-	v, ok := plainValue(n.YNode())
+	v, ok := plainValue(n.YNode(), false)
 	if !ok {
 		return // MarshalJSON itself
 	}

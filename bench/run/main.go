@@ -19,8 +19,8 @@
 //
 // Peak RSS comes from wait4's rusage. A child started by vfork (as Go does)
 // inherits its parent's peak in that figure, so every command is started by
-// a small helper process (this program, re-executed with -child), whose own
-// peak is the floor of every RSS reported; the report prints that floor.
+// a small helper, bench/spawn (built into the temporary directory), whose
+// own peak is the floor of every RSS reported; the report prints that floor.
 package main
 
 import (
@@ -38,7 +38,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/bizmatters/eds-fn/bench"
@@ -67,14 +66,11 @@ type group struct {
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "-child" {
-		child()
-		return
-	}
 	bin := flag.String("bin", "bin/eds-fn", "the eds-fn binary")
 	kustomize := flag.String("kustomize", "bin/kustomize", "the kustomize CLI")
 	quick := flag.Bool("quick", false, "fewer runs and no 10,000-service case (a smoke test)")
 	keep := flag.Bool("keep", false, "keep the temporary directory with the inputs")
+	only := flag.String("only", "", "run only these sections, comma-separated: startup, curve, transformer, kustomize, size")
 	flag.Parse()
 
 	r, err := newRunner(*bin, *kustomize, *quick)
@@ -86,7 +82,7 @@ func main() {
 	} else {
 		defer os.RemoveAll(r.dir)
 	}
-	if err := r.all(); err != nil {
+	if err := r.all(*only); err != nil {
 		fail(err)
 	}
 }
@@ -97,10 +93,10 @@ func fail(err error) {
 }
 
 type runner struct {
-	bin, kustomize, dir, self string
-	quick                     bool
-	out                       io.Writer
-	verdicts                  []string
+	bin, kustomize, dir, spawn string
+	quick                      bool
+	out                        io.Writer
+	verdicts                   []string
 }
 
 func newRunner(bin, kustomize string, quick bool) (*runner, error) {
@@ -117,11 +113,13 @@ func newRunner(bin, kustomize string, quick bool) (*runner, error) {
 			return nil, fmt.Errorf("%v (make build bin/kustomize)", err)
 		}
 	}
-	if r.self, err = os.Executable(); err != nil {
-		return nil, err
-	}
 	if r.dir, err = os.MkdirTemp("", "eds-fn-bench-"); err != nil {
 		return nil, err
+	}
+	r.spawn = filepath.Join(r.dir, "spawn")
+	build := exec.Command("go", "build", "-o", r.spawn, "github.com/bizmatters/eds-fn/bench/spawn")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building bench/spawn: %v\n%s", err, out)
 	}
 	return r, nil
 }
@@ -143,7 +141,7 @@ func (r *runner) runs(n int) int {
 	return n
 }
 
-func (r *runner) all() error {
+func (r *runner) all(only string) error {
 	r.machine()
 	floor, err := r.measure(group{Runs: r.runs(21), Commands: []command{{Name: "true", Args: []string{"true"}}}})
 	if err != nil {
@@ -151,9 +149,15 @@ func (r *runner) all() error {
 	}
 	r.printf("Every RSS below includes the measuring helper's floor: %.1f MiB (`true` started the same way).\n\n", mib(median(floor[0], rss)))
 
-	steps := []func() error{r.startup, r.curve, r.transformer, r.kustomizeBuilds, r.size}
+	steps := []struct {
+		name string
+		run  func() error
+	}{{"startup", r.startup}, {"curve", r.curve}, {"transformer", r.transformer}, {"kustomize", r.kustomizeBuilds}, {"size", r.size}}
 	for _, step := range steps {
-		if err := step(); err != nil {
+		if only != "" && !slices.Contains(strings.Split(only, ","), step.name) {
+			continue
+		}
+		if err := step.run(); err != nil {
 			return err
 		}
 	}
@@ -299,7 +303,14 @@ func (r *runner) kustomizeBuilds() error {
 	if err != nil {
 		return err
 	}
-	binDir := filepath.Dir(r.bin)
+	// kustomize finds "exec: {path: eds-fn}" on PATH, under that name.
+	binDir := filepath.Join(r.dir, "path")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink(r.bin, filepath.Join(binDir, "eds-fn")); err != nil {
+		return err
+	}
 	path := "PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH")
 	build := func(name, dir string, env ...string) command {
 		return command{Name: name, Args: []string{r.kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir},
@@ -405,7 +416,7 @@ func (r *runner) measure(g group) ([][]sample, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(r.self, "-child")
+	cmd := exec.Command(r.spawn)
 	cmd.Stdin = bytes.NewReader(spec)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -424,68 +435,6 @@ func (r *runner) measure(g group) ([][]sample, error) {
 		}
 	}
 	return res, nil
-}
-
-// child is the helper: it reads a group, runs it round by round, and prints
-// every sample. It stays small, so that the RSS it passes on to the commands
-// it starts (see the package comment) is small too.
-func child() {
-	var g group
-	if err := json.NewDecoder(os.Stdin).Decode(&g); err != nil {
-		fail(err)
-	}
-	res := make([][]sample, len(g.Commands))
-	for range g.Runs {
-		for i, c := range g.Commands {
-			s, err := runOnce(c)
-			if err != nil {
-				fail(fmt.Errorf("%s: %v", c.Name, err))
-			}
-			res[i] = append(res[i], s)
-		}
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
-		fail(err)
-	}
-}
-
-func runOnce(c command) (sample, error) {
-	cmd := exec.Command(c.Args[0], c.Args[1:]...)
-	cmd.Dir = c.Dir
-	cmd.Env = append(os.Environ(), c.Env...)
-	if c.Stdin != "" {
-		f, err := os.Open(c.Stdin)
-		if err != nil {
-			return sample{}, err
-		}
-		defer f.Close()
-		cmd.Stdin = f
-	}
-	if c.Out != "" {
-		f, err := os.Create(c.Out)
-		if err != nil {
-			return sample{}, err
-		}
-		defer f.Close()
-		cmd.Stdout = f
-	}
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
-	start := time.Now()
-	err := cmd.Run()
-	d := time.Since(start)
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		return sample{}, err
-	}
-	s := sample{Wall: d, Exit: cmd.ProcessState.ExitCode()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.MaxRSS = ru.Maxrss
-	}
-	if s.Exit != 0 {
-		fmt.Fprintf(os.Stderr, "%s: %s", c.Name, errOut.String())
-	}
-	return s, nil
 }
 
 func wall(s sample) float64 { return float64(s.Wall) / float64(time.Millisecond) }

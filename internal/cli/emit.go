@@ -203,6 +203,9 @@ func scalarText(n *yaml.Node, key bool) (string, bool) {
 	if n.Kind == yaml.ScalarNode && n.Style == 0 && simpleScalar(n.Tag, n.Value) && !(key && strings.Contains(n.Value, ":")) {
 		return n.Value, true
 	}
+	if t, ok := quotedText(n, key); ok {
+		return t, true
+	}
 	return cachedText(n, key, false)
 }
 
@@ -299,6 +302,30 @@ func encodeScalar(n *yaml.Node, key, flow bool) (string, bool) {
 		return "", false
 	}
 	return text, true
+}
+
+// quotedText: yaml.v3 writes a quoted string of printable ASCII that needs
+// no escape between its quotes, as it is (its line width is unlimited). Keys
+// are left to cachedText: a long key is written another way.
+func quotedText(n *yaml.Node, key bool) (string, bool) {
+	if key || n.Kind != yaml.ScalarNode || n.Tag != yaml.NodeTagString || len(n.Value) > 1024 {
+		return "", false
+	}
+	var q byte
+	switch n.Style {
+	case yaml.DoubleQuotedStyle:
+		q = '"'
+	case yaml.SingleQuotedStyle:
+		q = '\''
+	default:
+		return "", false
+	}
+	for i := 0; i < len(n.Value); i++ {
+		if c := n.Value[i]; c < 0x20 || c > 0x7e || c == q || c == '\\' {
+			return "", false
+		}
+	}
+	return string(q) + n.Value + string(q), true
 }
 
 // simpleScalar: yaml.v3 writes these as they are. A conservative test:

@@ -234,6 +234,12 @@ func FuzzEquivalentToKyamlExecute(f *testing.F) {
 		if panicked {
 			return // the old path's own crash
 		}
+		if wantCode != 0 && gotCode != 0 {
+			// Both refuse; the old path reads the wrapper itself as an
+			// object (and may trip over its metadata), the new one does
+			// not: their messages may differ.
+			return
+		}
 		if gotCode != wantCode || gotOut.String() != wantOut.String() {
 			t.Fatalf("exit %d, reference %d\nstdout (-reference +new):\n%s", gotCode, wantCode, cmp.Diff(wantOut.String(), gotOut.String()))
 		}
