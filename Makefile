@@ -53,5 +53,5 @@ clean:
 ## bench: Go benchmarks of the in-process paths, then whole commands timed with medians and ratios (bench/run); results in BENCHMARKS.md
 .PHONY: bench
 bench: build $(KUSTOMIZE)
-	$(GO) test -run '^$$' -bench . -benchmem ./generator ./transformers ./internal/cli
+	$(GO) test -run '^$$' -bench . -benchmem ./generator ./transformers ./internal/cli ./bench
 	$(GO) run ./bench/run -bin $(BIN)/eds-fn -kustomize $(KUSTOMIZE)

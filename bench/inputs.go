@@ -259,7 +259,9 @@ data:
 `, i, Namespace)
 }
 
-// Kustomizations are the three forms of one build of n services.
+// Kustomizations are the forms of one build of n services, and two floors:
+// builds whose function does no work, that show what kustomize's function
+// plumbing costs by itself.
 type Kustomizations struct {
 	// PerFile lists one generator file per service.
 	PerFile string
@@ -268,25 +270,56 @@ type Kustomizations struct {
 	Bulk string
 	// HandWritten lists the 4n objects the function generates, as files.
 	HandWritten string
+	// BulkZeroWork is Bulk with a shell script in eds-fn's place that runs
+	// eds-fn once (on PATH), keeps its output, and from then on prints that
+	// output without running anything: kustomize's transformer plumbing, with
+	// eds-fn's cost taken out. Build it once before timing it.
+	BulkZeroWork string
+	// GeneratorZeroWork is the same build with the whole set of services in
+	// one generator's config (spec.services) and a script that prints the
+	// 4n objects: what kustomize's generator plumbing costs for one config
+	// that yields every object. eds-fn has no such API; this floor shows
+	// what one could gain.
+	GeneratorZeroWork string
 }
 
-// WriteKustomizations writes the three kustomizations of n services under
-// dir. The hand-written objects are what eds-fn generates for the same
-// services (in-process), so the three builds print the same objects.
+// zeroWorkScript prints what eds-fn printed for the same input, the first
+// time: kustomize sends the same ResourceList to the transformer on every
+// build of the same tree.
+const zeroWorkScript = `#!/bin/sh
+if [ ! -s eds-fn-output.yaml ]; then
+  eds-fn > eds-fn-output.tmp || exit 1
+  mv eds-fn-output.tmp eds-fn-output.yaml
+  exec cat eds-fn-output.yaml
+fi
+cat > /dev/null
+exec cat eds-fn-output.yaml
+`
+
+// WriteKustomizations writes the kustomizations of n services under dir.
+// The hand-written objects are what eds-fn generates for the same services
+// (in-process), so every build prints the same objects.
 func WriteKustomizations(dir string, n int) (Kustomizations, error) {
 	k := Kustomizations{
-		PerFile:     filepath.Join(dir, "per-file"),
-		Bulk:        filepath.Join(dir, "bulk"),
-		HandWritten: filepath.Join(dir, "hand-written"),
+		PerFile:           filepath.Join(dir, "per-file"),
+		Bulk:              filepath.Join(dir, "bulk"),
+		HandWritten:       filepath.Join(dir, "hand-written"),
+		BulkZeroWork:      filepath.Join(dir, "bulk-zero-work"),
+		GeneratorZeroWork: filepath.Join(dir, "generator-zero-work"),
 	}
 	files := map[string]string{}
 	var gens, res, hand []string
+	var set, objects strings.Builder
+	set.WriteString(generatorSetHeader)
+	objects.WriteString(rlHeader + "items:\n")
 	for i := range n {
 		name := ServiceName(i)
 		files["per-file/"+name+".yaml"] = Service(i, `config.kubernetes.io/function: "exec:\n  path: eds-fn\n"`)
 		gens = append(gens, name+".yaml")
 		files["bulk/services/"+name+".yaml"] = Service(i)
+		files["bulk-zero-work/services/"+name+".yaml"] = Service(i)
 		res = append(res, "services/"+name+".yaml")
+		set.WriteString(indent(Service(i), "    - ", "      "))
 
 		objs, errs := generator.Expand(yaml.MustParse(Service(i)))
 		if len(errs) > 0 {
@@ -298,22 +331,49 @@ func WriteKustomizations(dir string, n int) (Kustomizations, error) {
 		}
 		files["hand-written/"+name+".yaml"] = buf.String()
 		hand = append(hand, name+".yaml")
+		for _, o := range objs {
+			objects.WriteString(indent(o.MustString(), "- ", "  "))
+		}
 	}
 	files["per-file/kustomization.yaml"] = kustomization("generators", gens)
 	files["bulk/kustomization.yaml"] = kustomization("resources", res) + "transformers:\n- expand.yaml\n"
 	files["bulk/expand.yaml"] = expandConfig
+	files["bulk-zero-work/kustomization.yaml"] = files["bulk/kustomization.yaml"]
+	files["bulk-zero-work/expand.yaml"] = strings.Replace(expandConfig, "path: eds-fn", "path: ./zero-work.sh", 1)
+	files["bulk-zero-work/zero-work.sh"] = zeroWorkScript
+	files["generator-zero-work/kustomization.yaml"] = kustomization("generators", []string{"services.yaml"})
+	files["generator-zero-work/services.yaml"] = set.String()
+	files["generator-zero-work/objects.yaml"] = objects.String()
+	files["generator-zero-work/zero-work.sh"] = "#!/bin/sh\ncat > /dev/null\nexec cat objects.yaml\n"
 	files["hand-written/kustomization.yaml"] = kustomization("resources", hand)
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return k, err
 		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(name, ".sh") {
+			mode = 0o755
+		}
+		if err := os.WriteFile(p, []byte(content), mode); err != nil {
 			return k, err
 		}
 	}
 	return k, nil
 }
+
+// generatorSetHeader is the config of GeneratorZeroWork's generator.
+const generatorSetHeader = `apiVersion: bench.example.com/v1
+kind: ServiceSet
+metadata:
+  name: workers
+  annotations:
+    config.kubernetes.io/function: |
+      exec:
+        path: ./zero-work.sh
+spec:
+  services:
+`
 
 func kustomization(key string, files []string) string {
 	var b strings.Builder

@@ -79,7 +79,7 @@ func Cleanup() {
 
 // OnPath puts the eds-fn binary on PATH for the rest of the test, so that
 // kustomize finds "exec: {path: eds-fn}" the way it does on a user's machine.
-func OnPath(t *testing.T) {
+func OnPath(t testing.TB) {
 	t.Helper()
 	bin := Binary(t)
 	t.Setenv("PATH", filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
@@ -87,7 +87,7 @@ func OnPath(t *testing.T) {
 
 // Kustomize runs "kustomize build --enable-alpha-plugins --enable-exec dir"
 // in process, with eds-fn on PATH, and returns the YAML it prints.
-func Kustomize(t *testing.T, dir string) (string, error) {
+func Kustomize(t testing.TB, dir string) (string, error) {
 	t.Helper()
 	OnPath(t)
 	return Build(t, dir)
@@ -95,7 +95,7 @@ func Kustomize(t *testing.T, dir string) (string, error) {
 
 // Build is Kustomize without touching PATH, for tests that put their own
 // eds-fn there.
-func Build(t *testing.T, dir string) (string, error) {
+func Build(t testing.TB, dir string) (string, error) {
 	t.Helper()
 	opts := krusty.MakeDefaultOptions()
 	opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
