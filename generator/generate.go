@@ -110,13 +110,7 @@ func strategicMergePatch(orig, patch []byte) (merged []byte, err error) {
 // and kustomize print them, without the empty status and zero timestamps that
 // Go's typed objects carry.
 func toNode(obj any) (*yaml.RNode, error) {
-	n, err := typedToNode(obj)
-	if errors.Is(err, errUnsupported) {
-		var b []byte
-		if b, err = json.Marshal(obj); err == nil {
-			n, err = jsonToNode(b)
-		}
-	}
+	n, err := render(obj)
 	if err != nil {
 		return nil, fmt.Errorf(errMarshal+": %w", fmt.Sprintf("%T", obj), err)
 	}

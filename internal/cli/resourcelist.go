@@ -508,7 +508,7 @@ func writeResourceList(w *bytes.Buffer, in *inputList, items []*yaml.RNode, resu
 		return nil
 	}
 	for _, n := range nodes {
-		if len(pending) == 0 && emitItem(w, n) {
+		if fastEmit && len(pending) == 0 && emitItem(w, n) {
 			continue
 		}
 		if len(pending) > 0 && len(pending) < itemsPerEncoder {
@@ -519,7 +519,7 @@ func writeResourceList(w *bytes.Buffer, in *inputList, items []*yaml.RNode, resu
 		if err := flush(); err != nil {
 			return err
 		}
-		if !emitItem(w, n) {
+		if !fastEmit || !emitItem(w, n) {
 			pending = append(pending, n)
 		}
 	}

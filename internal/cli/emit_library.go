@@ -1,0 +1,7 @@
+//go:build library_yaml
+
+package cli
+
+// fastEmit is off: every item is written by yaml.v3's encoder (see
+// emit_fast.go).
+const fastEmit = false
