@@ -13,9 +13,12 @@
 //     reads stdin and writes stdout, nothing more);
 //   - 1 to 10,000 services: cat of the same input, and the curve itself;
 //   - kustomize: "kustomize build" of the same 200 objects written by hand,
-//     and a zero-work function that prints eds-fn's precomputed output (the
-//     floor that kustomize's function plumbing sets);
-//   - the transformer: cat of the same input.
+//     and two zero-work functions that print those objects without
+//     computing anything, one in bulk mode's transformer position and one
+//     as a generator (the floors that kustomize's function plumbing sets);
+//   - the transformer: cat of the same input;
+//   - libraries: eds-fn against itself built with -tags library_yaml (the
+//     libraries' YAML path instead of the hand-written one).
 //
 // Peak RSS comes from wait4's rusage. A child started by vfork (as Go does)
 // inherits its parent's peak in that figure, so every command is started by
@@ -312,9 +315,9 @@ func (r *runner) kustomizeBuilds() error {
 		return err
 	}
 	path := "PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH")
-	build := func(name, dir string, env ...string) command {
+	build := func(name, dir string) command {
 		return command{Name: name, Args: []string{r.kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir},
-			Env: append([]string{path}, env...), Out: filepath.Join(r.dir, strings.ReplaceAll(name, " ", "-")+".out")}
+			Env: []string{path}, Out: filepath.Join(r.dir, strings.ReplaceAll(name, " ", "-")+".out")}
 	}
 	// The first build of the zero-work transformer runs eds-fn and keeps
 	// its output.
@@ -371,21 +374,18 @@ func (r *runner) libraries() error {
 	r.printf("## What the hand-written YAML paths buy\n\n")
 	r.printf("eds-fn against itself built with `-tags library_yaml`: objects rendered by sigs.k8s.io/yaml and kyaml's parser, every item written by yaml.v3's encoder. Each row is its own group, interleaved.\n\n")
 	r.printf("| Input | Runs | eds-fn | library_yaml | Ratio | eds-fn peak RSS | library_yaml peak RSS | Same bytes |\n|---|---:|---:|---:|---:|---:|---:|---|\n")
-	inputs := []struct {
+	type input struct {
 		name string
 		data []byte
 		runs int
-	}{
+	}
+	inputs := []input{
 		{"one service (generator position)", bench.GeneratorList(0), 41},
 		{"100 services", bench.ItemsList(100), 11},
 		{"1,000 services", bench.ItemsList(1000), 7},
 	}
 	if !r.quick {
-		inputs = append(inputs, struct {
-			name string
-			data []byte
-			runs int
-		}{"10,000 services", bench.ItemsList(10000), 3})
+		inputs = append(inputs, input{"10,000 services", bench.ItemsList(10000), 3})
 	}
 	for i, in := range inputs {
 		file := r.write(fmt.Sprintf("libraries-%d.yaml", i), in.data)
