@@ -186,3 +186,30 @@ func TestInstall(t *testing.T) {
 		t.Error("installed binary differs from the running one")
 	}
 }
+
+// TestInstallPluginHome: --kustomize-plugin-home links the installed binary
+// under every kind, relative to it, where kustomize looks for exec plugins.
+func TestInstallPluginHome(t *testing.T) {
+	root := t.TempDir()
+	tools, home := filepath.Join(root, "tools"), filepath.Join(root, "tools", "kustomize-plugins")
+	out, errOut, code := run(t, "", "install", tools, "--kustomize-plugin-home", home)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, kind := range cli.PluginKinds() {
+		link := filepath.Join(cli.PluginDir(home, kind), kind)
+		target, err := os.Readlink(link)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if filepath.IsAbs(target) {
+			t.Errorf("%s links to %s, want a relative link", link, target)
+		}
+		if resolved, err := filepath.EvalSymlinks(link); err != nil || resolved != filepath.Join(tools, "eds-fn") {
+			t.Errorf("%s resolves to %q (%v), want %s", link, resolved, err, filepath.Join(tools, "eds-fn"))
+		}
+		if !strings.Contains(out, "linked "+link) {
+			t.Errorf("output %q does not name %s", out, link)
+		}
+	}
+}

@@ -19,10 +19,18 @@ repo-server has on its PATH:
   - name: install-eds-fn
     image: ghcr.io/bizmatters/eds-fn:VERSION
     args: ["install", "/custom-tools"]
+
+With --kustomize-plugin-home HOME it also lays out kustomize's exec plugin
+directory: HOME/platform.bizmatters.io/v1alpha1/<kind>/<Kind>, a link to the
+installed binary for every config kind (EventDrivenService,
+ExpandEventDrivenServices, NATSHeadlessEndpoint). kustomize runs those when a
+config has no function annotation and KUSTOMIZE_PLUGIN_HOME is HOME; bulk
+mode is about twice as fast that way (README, "Faster bulk mode").
 `
 
 func newInstallCommand() *cobra.Command {
-	return &cobra.Command{
+	var pluginHome string
+	cmd := &cobra.Command{
 		Use:   "install DIR",
 		Short: "Copy this binary into DIR (for ArgoCD repo-server init containers)",
 		Long:  installLong,
@@ -32,10 +40,54 @@ func newInstallCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "installed %s\n", dst)
+			if _, err = fmt.Fprintf(cmd.OutOrStdout(), "installed %s\n", dst); err != nil {
+				return err
+			}
+			if pluginHome == "" {
+				return nil
+			}
+			links, err := LinkPlugins(pluginHome, dst)
+			for _, l := range links {
+				fmt.Fprintf(cmd.OutOrStdout(), "linked %s\n", l)
+			}
 			return err
 		},
 	}
+	cmd.Flags().StringVar(&pluginHome, "kustomize-plugin-home", "", "also link the binary into this kustomize exec plugin directory (KUSTOMIZE_PLUGIN_HOME)")
+	return cmd
+}
+
+// LinkPlugins makes, for every kind of PluginKinds, the file kustomize runs
+// as that kind's exec plugin under home: a symbolic link to binary,
+// relative when both are on the same tree (so that the pair can be moved or
+// mounted elsewhere together). An existing link is replaced.
+func LinkPlugins(home, binary string) ([]string, error) {
+	var links []string
+	for _, kind := range PluginKinds() {
+		dir := PluginDir(home, kind)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return links, fmt.Errorf("cannot create %s: %w", dir, err)
+		}
+		target := binary
+		if absDir, err := filepath.Abs(dir); err == nil {
+			if absBin, err := filepath.Abs(binary); err == nil {
+				if rel, err := filepath.Rel(absDir, absBin); err == nil {
+					target = rel
+				}
+			}
+		}
+		link := filepath.Join(dir, kind)
+		tmp := link + ".tmp"
+		_ = os.Remove(tmp)
+		if err := os.Symlink(target, tmp); err != nil {
+			return links, fmt.Errorf("cannot link %s: %w", link, err)
+		}
+		if err := os.Rename(tmp, link); err != nil {
+			return links, fmt.Errorf("cannot link %s: %w", link, err)
+		}
+		links = append(links, link)
+	}
+	return links, nil
 }
 
 // Install copies the running executable to dir/eds-fn atomically: it writes a

@@ -56,6 +56,12 @@ func readResourceList(data []byte) (*inputList, error) {
 	case !yaml.IsYNodeEmptyDoc(&next):
 		return nil, errors.New(errManyDocs)
 	}
+	return listFromNode(doc)
+}
+
+// listFromNode is readResourceList after parsing: doc is the ResourceList's
+// document node.
+func listFromNode(doc *yaml.Node) (*inputList, error) {
 	node := yaml.NewRNode(doc)
 	if node.YNode().Kind != yaml.MappingNode || node.GetKind() != kio.ResourceListKind {
 		return nil, errors.New(errNotRL)
