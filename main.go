@@ -10,7 +10,7 @@ import (
 func main() {
 	// Started under a kind's name, it is kustomize's exec plugin for it.
 	if kind, ok := cli.PluginKind(os.Args[0]); ok {
-		os.Exit(cli.RunPlugin(kind, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, cli.DefaultProcessors))
+		os.Exit(cli.PluginMain(kind, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -141,6 +141,14 @@ metadata:
         path: eds-fn
 `
 
+// expandPluginConfig is expandConfig for kustomize's exec plugin API: no
+// function annotation.
+const expandPluginConfig = `apiVersion: platform.bizmatters.io/v1alpha1
+kind: ExpandEventDrivenServices
+metadata:
+  name: expand
+`
+
 const natsHeadlessConfig = `apiVersion: platform.bizmatters.io/v1alpha1
 kind: NATSHeadlessEndpoint
 metadata:
@@ -275,6 +283,10 @@ type Kustomizations struct {
 	// output without running anything: kustomize's transformer plumbing, with
 	// eds-fn's cost taken out. Build it once before timing it.
 	BulkZeroWork string
+	// BulkPlugin is Bulk with a config that has no function annotation:
+	// kustomize runs eds-fn as its exec plugin for ExpandEventDrivenServices,
+	// found under KUSTOMIZE_PLUGIN_HOME (cli.LinkPlugins lays it out).
+	BulkPlugin string
 	// GeneratorZeroWork is one generator whose config holds nothing but its
 	// name, and a script that prints the 4n objects: the least that any
 	// function in the generator position costs for this output, whatever
@@ -305,6 +317,7 @@ func WriteKustomizations(dir string, n int) (Kustomizations, error) {
 		HandWritten:       filepath.Join(dir, "hand-written"),
 		BulkZeroWork:      filepath.Join(dir, "bulk-zero-work"),
 		GeneratorZeroWork: filepath.Join(dir, "generator-zero-work"),
+		BulkPlugin:        filepath.Join(dir, "bulk-plugin"),
 	}
 	files := map[string]string{}
 	var gens, res, hand []string
@@ -316,6 +329,7 @@ func WriteKustomizations(dir string, n int) (Kustomizations, error) {
 		gens = append(gens, name+".yaml")
 		files["bulk/services/"+name+".yaml"] = Service(i)
 		files["bulk-zero-work/services/"+name+".yaml"] = Service(i)
+		files["bulk-plugin/services/"+name+".yaml"] = Service(i)
 		res = append(res, "services/"+name+".yaml")
 
 		objs, errs := generator.Expand(yaml.MustParse(Service(i)))
@@ -338,6 +352,8 @@ func WriteKustomizations(dir string, n int) (Kustomizations, error) {
 	files["bulk-zero-work/kustomization.yaml"] = files["bulk/kustomization.yaml"]
 	files["bulk-zero-work/expand.yaml"] = strings.Replace(expandConfig, "path: eds-fn", "path: ./zero-work.sh", 1)
 	files["bulk-zero-work/zero-work.sh"] = zeroWorkScript
+	files["bulk-plugin/kustomization.yaml"] = files["bulk/kustomization.yaml"]
+	files["bulk-plugin/expand.yaml"] = expandPluginConfig
 	files["generator-zero-work/kustomization.yaml"] = kustomization("generators", []string{"services.yaml"})
 	files["generator-zero-work/services.yaml"] = generatorConfig
 	files["generator-zero-work/objects.yaml"] = objects.String()

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bizmatters/eds-fn/bench"
+	"github.com/bizmatters/eds-fn/internal/cli"
 	"github.com/bizmatters/eds-fn/internal/testutil"
 )
 
@@ -25,12 +26,14 @@ func BenchmarkKustomizeBuild(b *testing.B) {
 		b.Fatal(err)
 	}
 	testutil.OnPath(b)
+	pluginHome(b)
 	want := build(b, k.HandWritten)
 	for _, c := range []struct{ name, dir string }{
 		{"hand-written", k.HandWritten},
 		{"bulk", k.Bulk},
 		{"bulk-zero-work", k.BulkZeroWork},
 		{"generator-zero-work", k.GeneratorZeroWork},
+		{"bulk-exec-plugin", k.BulkPlugin},
 		{"per-file", k.PerFile},
 	} {
 		b.Run(c.name, func(b *testing.B) {
@@ -49,22 +52,34 @@ func BenchmarkKustomizeBuild(b *testing.B) {
 // the same objects, so that the benchmarks compare the same work.
 func TestKustomizations(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds 50 services five ways")
+		t.Skip("builds 50 services six ways")
 	}
 	k, err := bench.WriteKustomizations(t.TempDir(), 50)
 	if err != nil {
 		t.Fatal(err)
 	}
 	testutil.OnPath(t)
+	pluginHome(t)
 	want := build(t, k.HandWritten)
 	for name, dir := range map[string]string{"bulk": k.Bulk, "bulk-zero-work": k.BulkZeroWork,
-		"generator-zero-work": k.GeneratorZeroWork, "per-file": k.PerFile} {
+		"generator-zero-work": k.GeneratorZeroWork, "bulk-exec-plugin": k.BulkPlugin, "per-file": k.PerFile} {
 		for range 2 { // the zero-work script runs eds-fn the first time only
 			if got := build(t, dir); got != want {
 				t.Errorf("%s prints other objects than the hand-written build", name)
 			}
 		}
 	}
+}
+
+// pluginHome links eds-fn into a kustomize exec plugin home and points
+// KUSTOMIZE_PLUGIN_HOME at it.
+func pluginHome(tb testing.TB) {
+	tb.Helper()
+	home := tb.TempDir()
+	if _, err := cli.LinkPlugins(home, testutil.Binary(tb)); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv("KUSTOMIZE_PLUGIN_HOME", home)
 }
 
 // build is kustomize build --enable-alpha-plugins --enable-exec dir.

@@ -13,9 +13,10 @@
 //     reads stdin and writes stdout, nothing more);
 //   - 1 to 10,000 services: cat of the same input, and the curve itself;
 //   - kustomize: "kustomize build" of the same 200 objects written by hand,
-//     and two zero-work functions that print those objects without
-//     computing anything, one in bulk mode's transformer position and one
-//     as a generator (the floors that kustomize's function plumbing sets);
+//     and zero-work functions and plugin that print those objects without
+//     computing anything: in bulk mode's transformer position (as a KRM
+//     function and as an exec plugin) and as a generator (the floors that
+//     kustomize's plumbing sets);
 //   - the transformer: cat of the same input;
 //   - libraries: eds-fn against itself built with -tags library_yaml (the
 //     libraries' YAML path instead of the hand-written one).
@@ -43,7 +44,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/bench"
+	"github.com/bizmatters/eds-fn/internal/cli"
 )
 
 // command is one command line to time.
@@ -298,8 +301,9 @@ func (r *runner) transformer() error {
 	return nil
 }
 
-// kustomizeBuilds: 50 services, one generator file each and in bulk mode,
-// against the same 200 objects written by hand, and a zero-work function.
+// kustomizeBuilds: 50 services, one generator file each and in bulk mode
+// (as a KRM function and as an exec plugin), against the same 200 objects
+// written by hand, and zero-work functions and plugin.
 func (r *runner) kustomizeBuilds() error {
 	const n = 50
 	k, err := bench.WriteKustomizations(filepath.Join(r.dir, "kustomize"), n)
@@ -315,44 +319,66 @@ func (r *runner) kustomizeBuilds() error {
 		return err
 	}
 	path := "PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH")
-	build := func(name, dir string) command {
-		return command{Name: name, Args: []string{r.kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir},
-			Env: []string{path}, Out: filepath.Join(r.dir, strings.ReplaceAll(name, " ", "-")+".out")}
+	// The exec plugin: eds-fn linked under its kinds, and a zero-work
+	// plugin that replays what eds-fn printed the first time.
+	home := filepath.Join(r.dir, "plugins")
+	if _, err := cli.LinkPlugins(home, r.bin); err != nil {
+		return err
 	}
-	// The first build of the zero-work transformer runs eds-fn and keeps
+	floorHome := filepath.Join(r.dir, "plugins-zero-work")
+	kind := v1alpha1.KindExpandEventDrivenServices
+	floorDir := cli.PluginDir(floorHome, kind)
+	if err := os.MkdirAll(floorDir, 0o755); err != nil {
+		return err
+	}
+	cache := filepath.Join(floorHome, "output.yaml")
+	script := fmt.Sprintf("#!/bin/sh\nif [ ! -s %[1]q ]; then\n  %[2]q \"$@\" > %[1]q.tmp || exit 1\n  mv %[1]q.tmp %[1]q\n  exec cat %[1]q\nfi\ncat > /dev/null\nexec cat %[1]q\n",
+		cache, filepath.Join(cli.PluginDir(home, kind), kind))
+	if err := os.WriteFile(filepath.Join(floorDir, kind), []byte(script), 0o755); err != nil {
+		return err
+	}
+	build := func(name, dir string, env ...string) command {
+		return command{Name: name, Args: []string{r.kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir},
+			Env: append([]string{path}, env...), Out: filepath.Join(r.dir, strings.ReplaceAll(name, " ", "-")+".out")}
+	}
+	// The first build of each zero-work transformer runs eds-fn and keeps
 	// its output.
-	warm := exec.Command(r.kustomize, "build", "--enable-alpha-plugins", "--enable-exec", k.BulkZeroWork)
-	warm.Env = append(os.Environ(), path)
-	if out, err := warm.CombinedOutput(); err != nil {
-		return fmt.Errorf("the zero-work transformer's first build: %v\n%s", err, out)
+	for _, c := range []command{build("warm", k.BulkZeroWork), build("warm", k.BulkPlugin, "KUSTOMIZE_PLUGIN_HOME="+floorHome)} {
+		warm := exec.Command(c.Args[0], c.Args[1:]...)
+		warm.Env = append(os.Environ(), c.Env...)
+		if out, err := warm.CombinedOutput(); err != nil {
+			return fmt.Errorf("the first build of %s: %v\n%s", c.Args[len(c.Args)-1], err, out)
+		}
 	}
 	g := group{Runs: r.runs(11), Commands: []command{
 		build("hand-written (baseline)", k.HandWritten),
-		build("bulk mode", k.Bulk),
+		build("bulk mode, exec plugin", k.BulkPlugin, "KUSTOMIZE_PLUGIN_HOME="+home),
+		build("bulk mode, KRM function", k.Bulk),
 		build("one generator file per service", k.PerFile),
-		build("bulk mode, zero-work function", k.BulkZeroWork),
-		build("one generator printing all objects, zero-work function", k.GeneratorZeroWork),
+		build("bulk mode, zero-work exec plugin", k.BulkPlugin, "KUSTOMIZE_PLUGIN_HOME="+floorHome),
+		build("bulk mode, zero-work KRM function", k.BulkZeroWork),
+		build("one generator printing all objects, zero-work KRM function", k.GeneratorZeroWork),
 	}}
 	res, err := r.measure(g)
 	if err != nil {
 		return err
 	}
 	r.printf("## kustomize build of 50 services\n\n")
-	r.printf("The same %d objects five ways (`kustomize build --enable-alpha-plugins --enable-exec`, kustomize %s); %d runs each, interleaved. ", 4*n, "v5.8.1", g.Runs)
-	r.printf("A zero-work function is a shell script in eds-fn's place that prints, without computing anything, the objects eds-fn gives for that input: what kustomize's function plumbing costs by itself. The bulk one sits in the transformer position and prints what eds-fn printed for the same ResourceList; the generator one has a config that holds only its name and prints the %d objects: the least any function in the generator position costs for this output, whatever its API.\n\n", 4*n)
+	r.printf("The same %d objects seven ways (`kustomize build --enable-alpha-plugins --enable-exec`, kustomize %s); %d runs each, interleaved. ", 4*n, "v5.8.1", g.Runs)
+	r.printf("Bulk mode runs as a KRM function (the config has a function annotation) or as kustomize's exec plugin (no annotation; eds-fn linked under KUSTOMIZE_PLUGIN_HOME). A zero-work function or plugin is a shell script in eds-fn's place that prints, without computing anything, the objects eds-fn gives for that input: what kustomize's plumbing costs by itself. The bulk ones print what eds-fn printed for the same input the first time; the generator one has a config that holds only its name and prints the %d objects: the least any KRM function in the generator position costs for this output, whatever its API.\n\n", 4*n)
 	r.table(g, res, 0)
 	same := true
 	first := hashFile(g.Commands[0].Out)
 	for _, c := range g.Commands[1:] {
 		same = same && hashFile(c.Out) == first
 	}
-	r.printf("The five builds print the same bytes: %v.\n\n", same)
-	hand := median(res[0], wall)
-	bulk, perFile := median(res[1], wall)/hand, median(res[2], wall)/hand
-	floor, genFloor := median(res[3], wall)/hand, median(res[4], wall)/hand
-	r.verdict("kustomize, 50 services, bulk mode within 1.5× of hand-written", bulk <= 1.5,
-		fmt.Sprintf("%.2f× (zero-work functions: %.2f× as a transformer, %.2f× as the only generator)", bulk, floor, genFloor))
-	r.verdict("kustomize, 50 services, one generator file per service (report only)", true, fmt.Sprintf("%.2f×", perFile))
+	r.printf("The seven builds print the same bytes: %v.\n\n", same)
+	ratio := func(i int) float64 { return median(res[i], wall) / median(res[0], wall) }
+	r.verdict("kustomize, 50 services, bulk mode within 1.5× of hand-written (exec plugin)", ratio(1) <= 1.5,
+		fmt.Sprintf("%.2f× (a zero-work exec plugin: %.2f×)", ratio(1), ratio(4)))
+	r.verdict("kustomize, 50 services, bulk mode as a KRM function (report only)", true,
+		fmt.Sprintf("%.2f× (zero-work KRM functions: %.2f× as a transformer, %.2f× as the only generator)", ratio(2), ratio(5), ratio(6)))
+	r.verdict("kustomize, 50 services, one generator file per service (report only)", true, fmt.Sprintf("%.2f×", ratio(3)))
 	if !same {
 		return errors.New("the kustomize builds differ")
 	}

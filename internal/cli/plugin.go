@@ -63,6 +63,17 @@ const (
 	errPluginInput  = "cannot read the resources on stdin"
 )
 
+// PluginMain is RunPlugin for the process: stdin is read whole first, and
+// the garbage collector set for its size (readInput).
+func PluginMain(kind string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	in, err := readInput(stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %s: %v\n", errPluginInput, err)
+		return 1
+	}
+	return RunPlugin(kind, args, in, stdout, stderr, DefaultProcessors)
+}
+
 // RunPlugin runs eds-fn as the kustomize exec plugin of kind: args[0] is the
 // config file, stdin the resources (empty for a generator). The resources
 // out are written to out as a YAML stream only when there is no error;
