@@ -29,7 +29,8 @@ import (
 func TestArgoCDRepoServerBuild(t *testing.T) {
 	root := worldReadableTempDir(t)
 	tools := filepath.Join(root, "custom-tools")
-	install := exec.Command(testutil.Binary(t), "install", tools)
+	plugins := filepath.Join(tools, "kustomize-plugins")
+	install := exec.Command(testutil.Binary(t), "install", tools, "--kustomize-plugin-home", plugins)
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("eds-fn install: %v\n%s", err, out)
 	}
@@ -40,23 +41,48 @@ func TestArgoCDRepoServerBuild(t *testing.T) {
 		t.Fatalf("building the kustomize CLI: %v\n%s", err, out)
 	}
 
+	// The application as written (a KRM function), and the same without
+	// its function annotation (kustomize's exec plugin, found through
+	// KUSTOMIZE_PLUGIN_HOME): both must render expected-output.yaml.
 	repo := filepath.Join(root, "repo")
 	copyDir(t, "argocd/app", filepath.Join(repo, "examples/argocd/app"))
+	copyDir(t, asExecPlugin(t, "argocd/app"), filepath.Join(repo, "examples/argocd/app-exec-plugin"))
 	before := snapshot(t, repo)
 	makeReadOnly(t, repo)
+	for _, path := range []string{"examples/argocd/app", "examples/argocd/app-exec-plugin"} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			repoServerBuild(t, root, tools, repo, path)
+		})
+	}
+	if diff := cmp.Diff(before, snapshot(t, repo)); diff != "" {
+		t.Errorf("the builds changed the working tree:\n%s", diff)
+	}
+}
+
+// repoServerBuild runs kustomize build on path in repo as repo-server does,
+// and compares its output with argocd/app/expected-output.yaml.
+func repoServerBuild(t *testing.T, root, tools, repo, path string) {
+	t.Helper()
+	kustomize := filepath.Join(tools, "kustomize")
+	bin := "PATH=" + tools + ":/usr/local/bin:/usr/bin:/bin"
+	if strings.HasSuffix(path, "-exec-plugin") {
+		// Without eds-fn on PATH, only the exec plugin can have run.
+		bin = "PATH=/usr/local/bin:/usr/bin:/bin"
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, kustomize, "build", "examples/argocd/app", "--enable-alpha-plugins", "--enable-exec")
+	cmd := exec.CommandContext(ctx, kustomize, "build", path, "--enable-alpha-plugins", "--enable-exec")
 	cmd.Dir = repo
 	cmd.Env = []string{
-		"PATH=" + tools + ":/usr/local/bin:/usr/bin:/bin",
+		bin,
 		"HOME=" + root,
+		"KUSTOMIZE_PLUGIN_HOME=" + filepath.Join(tools, "kustomize-plugins"),
 		"ARGOCD_APP_NAME=payments-worker",
 		"ARGOCD_APP_NAMESPACE=payments",
 		"ARGOCD_APP_REVISION=0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
 		"ARGOCD_APP_REVISION_SHORT=0a1b2c3",
-		"ARGOCD_APP_SOURCE_PATH=examples/argocd/app",
+		"ARGOCD_APP_SOURCE_PATH=" + path,
 		"ARGOCD_APP_SOURCE_REPO_URL=https://github.com/acme/platform-apps.git",
 		"ARGOCD_APP_SOURCE_TARGET_REVISION=main",
 		"KUBE_VERSION=1.34.0",
@@ -77,9 +103,6 @@ func TestArgoCDRepoServerBuild(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
 		t.Errorf("repo-server build differs from expected-output.yaml (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(before, snapshot(t, repo)); diff != "" {
-		t.Errorf("the build changed the working tree:\n%s", diff)
 	}
 }
 
@@ -118,7 +141,7 @@ func TestArgoCDRepoServerPatch(t *testing.T) {
 	if got := names(pod.InitContainers); len(got) != 2 || ic.Name == "" {
 		t.Fatalf("init containers: %v, want copyutil and install-eds-fn", got)
 	}
-	if diff := cmp.Diff([]string{"install", "/custom-tools"}, ic.Args); diff != "" {
+	if diff := cmp.Diff([]string{"install", "/custom-tools", "--kustomize-plugin-home", "/custom-tools/kustomize-plugins"}, ic.Args); diff != "" {
 		t.Errorf("init args: %s", diff)
 	}
 	repo := pod.Containers[0]
@@ -135,7 +158,22 @@ func TestArgoCDRepoServerPatch(t *testing.T) {
 	if m := mounts["/usr/local/bin/eds-fn"]; m.Name != "eds-fn" || m.SubPath != "eds-fn" {
 		t.Errorf("eds-fn is not mounted on PATH: %v", repo.VolumeMounts)
 	}
-	if len(repo.VolumeMounts) != len(before.Spec.Template.Spec.Containers[0].VolumeMounts)+1 {
+	if m := mounts["/custom-tools"]; m.Name != "eds-fn" || !m.ReadOnly {
+		t.Errorf("the plugin directory is not mounted read-only at /custom-tools: %v", repo.VolumeMounts)
+	}
+	var home string
+	for _, e := range repo.Env {
+		if e.Name == "KUSTOMIZE_PLUGIN_HOME" {
+			home = e.Value
+		}
+	}
+	if home != "/custom-tools/kustomize-plugins" {
+		t.Errorf("KUSTOMIZE_PLUGIN_HOME = %q, want /custom-tools/kustomize-plugins", home)
+	}
+	if len(repo.Env) != len(before.Spec.Template.Spec.Containers[0].Env)+1 {
+		t.Errorf("repo-server's own environment was lost: %v", repo.Env)
+	}
+	if len(repo.VolumeMounts) != len(before.Spec.Template.Spec.Containers[0].VolumeMounts)+2 {
 		t.Errorf("repo-server's own mounts were lost: %v", repo.VolumeMounts)
 	}
 	if len(pod.Volumes) != len(before.Spec.Template.Spec.Volumes)+1 {
