@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/internal/krm"
@@ -108,11 +111,12 @@ type Expanded struct {
 // returns every problem of every input at once; the objects are only usable
 // when there are no error results.
 func ExpandAll(inputs []*yaml.RNode) ([]Expanded, framework.Results) {
+	expansions := expandEach(inputs)
 	var out []Expanded
 	var results framework.Results
 	owner := map[string]*yaml.RNode{}
-	for _, in := range inputs {
-		objs, errs, warnings := expand(in)
+	for i, in := range inputs {
+		objs, errs, warnings := expansions[i].objs, expansions[i].errs, expansions[i].warnings
 		results = append(results, krm.FieldResults(in, warnings, framework.Warning)...)
 		if len(errs) > 0 {
 			results = append(results, krm.FieldResults(in, errs, framework.Error)...)
@@ -131,6 +135,56 @@ func ExpandAll(inputs []*yaml.RNode) ([]Expanded, framework.Results) {
 		out = append(out, Expanded{Source: in, Objects: objs})
 	}
 	return out, results
+}
+
+type expansion struct {
+	objs           []*yaml.RNode
+	errs, warnings field.ErrorList
+}
+
+// expandEach expands every input, on as many goroutines as Go may run at
+// once: each service is independent (its own nodes; the caches they share
+// are locked), and a run of the binary has the machine to itself while
+// kustomize waits for it. The results are in input order, so the output
+// does not depend on the schedule. A panic in a worker is raised again in
+// the caller, where the binary's last-resort recover sees it.
+func expandEach(inputs []*yaml.RNode) []expansion {
+	res := make([]expansion, len(inputs))
+	workers := min(runtime.GOMAXPROCS(0), len(inputs))
+	if workers < 2 {
+		for i, in := range inputs {
+			res[i].objs, res[i].errs, res[i].warnings = expand(in)
+		}
+		return res
+	}
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		panicked atomic.Value
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					panicked.CompareAndSwap(nil, fmt.Sprint(r))
+				}
+			}()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(inputs) {
+					return
+				}
+				res[i].objs, res[i].errs, res[i].warnings = expand(inputs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(p)
+	}
+	return res
 }
 
 // Expand turns one EventDrivenService node into its objects.

@@ -87,3 +87,52 @@ func TestPluginKind(t *testing.T) {
 		t.Errorf("PluginDir = %q", got)
 	}
 }
+
+// TestRunPluginBulk: the exec plugin replaces each service by its objects,
+// passes other resources through, prints warnings on stderr (kustomize
+// shows them only when the plugin fails) and errors without any output.
+func TestRunPluginBulk(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "expand.yaml")
+	if err := os.WriteFile(cfg, []byte("apiVersion: platform.bizmatters.io/v1alpha1\nkind: ExpandEventDrivenServices\nmetadata:\n  name: expand\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	service := func(name, image string) string {
+		return "apiVersion: platform.bizmatters.io/v1alpha1\nkind: EventDrivenService\nmetadata:\n  name: " + name +
+			"\n  annotations:\n    kustomize.config.k8s.io/id: |\n      kind: EventDrivenService\n      name: " + name +
+			"\nspec:\n  image: " + image + "\n  nats: {stream: S, consumer: " + name + "}\n"
+	}
+	configMap := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\ndata:\n  a: b\n"
+
+	var out, errOut bytes.Buffer
+	in := configMap + "---\n" + service("orders", "ghcr.io/acme/orders:latest")
+	if code := RunPlugin("ExpandEventDrivenServices", []string{cfg}, strings.NewReader(in), &out, &errOut, DefaultProcessors); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), configMap+"---\n") {
+		t.Errorf("the ConfigMap did not pass through first, untouched:\n%s", out.String())
+	}
+	for _, kind := range []string{"ServiceAccount", "Service", "Deployment", "ScaledObject"} {
+		if !strings.Contains(out.String(), "\nkind: "+kind+"\n") {
+			t.Errorf("no %s in the output:\n%s", kind, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "EventDrivenService") {
+		t.Errorf("the service itself reached the output:\n%s", out.String())
+	}
+	if !strings.Contains(errOut.String(), "warning: EventDrivenService orders: spec.image") {
+		t.Errorf("no warning for :latest on stderr: %q", errOut.String())
+	}
+
+	out.Reset()
+	errOut.Reset()
+	in = service("orders", "ghcr.io/acme/orders:v1") + "---\n" + service("Billing", "ghcr.io/acme/billing:v1")
+	if code := RunPlugin("ExpandEventDrivenServices", []string{cfg}, strings.NewReader(in), &out, &errOut, DefaultProcessors); code != 1 {
+		t.Fatalf("exit %d for an invalid name, want 1", code)
+	}
+	if out.Len() != 0 {
+		t.Errorf("output despite an error:\n%s", out.String())
+	}
+	if !strings.Contains(errOut.String(), "error: EventDrivenService Billing: metadata.name") {
+		t.Errorf("stderr lacks the error: %q", errOut.String())
+	}
+}
