@@ -24,8 +24,9 @@ With --kustomize-plugin-home HOME it also lays out kustomize's exec plugin
 directory: HOME/platform.bizmatters.io/v1alpha1/<kind>/<Kind>, a link to the
 installed binary for every config kind (EventDrivenService,
 ExpandEventDrivenServices, NATSHeadlessEndpoint). kustomize runs those when a
-config has no function annotation and KUSTOMIZE_PLUGIN_HOME is HOME; bulk
-mode is about twice as fast that way (README, "Faster bulk mode").
+config has no function annotation and KUSTOMIZE_PLUGIN_HOME is HOME; what
+bulk mode adds to a build is about halved that way (README, "Faster bulk
+mode").
 `
 
 func newInstallCommand() *cobra.Command {

@@ -23,7 +23,7 @@ import (
 // config's file as its argument, the resources as a YAML stream on stdin
 // (transformers) and the resources it prints on stdout. kustomize parses
 // that output once, where a KRM function's output is parsed, written and
-// parsed again: bulk mode takes about half the time this way
+// parsed again: what bulk mode adds to a build is about halved this way
 // (BENCHMARKS.md). The plugin is this binary under the kind's name
 // ("eds-fn install --kustomize-plugin-home DIR" lays the links out), and does
 // exactly what the KRM function does with the same config and resources.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bizmatters/eds-fn/bench"
+	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
@@ -135,4 +137,43 @@ func TestRunPluginBulk(t *testing.T) {
 	if !strings.Contains(errOut.String(), "error: EventDrivenService Billing: metadata.name") {
 		t.Errorf("stderr lacks the error: %q", errOut.String())
 	}
+}
+
+// FuzzExecPlugin: whatever the resources on stdin, the bulk exec plugin
+// ends without an internal error, prints nothing when it fails, and what it
+// prints on success is a stable stream: run again over its own output (no
+// service is left to expand), it prints the same bytes.
+func FuzzExecPlugin(f *testing.F) {
+	f.Add([]byte(bench.Service(0)))
+	f.Add([]byte(bench.Service(1) + "---\n" + bench.Service(2)))
+	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep # comment\ndata: {a: b, c: \"x\\ny\"}\n---\n" + bench.Service(3)))
+	f.Add([]byte(strings.Replace(bench.Service(4), "size: small", "size: jumbo", 1)))
+	f.Add([]byte("- not\n- an object\n"))
+	cfg := filepath.Join(f.TempDir(), "expand.yaml")
+	if err := os.WriteFile(cfg, []byte("apiVersion: platform.bizmatters.io/v1alpha1\nkind: ExpandEventDrivenServices\nmetadata:\n  name: expand\n"), 0o644); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 64<<10 {
+			return
+		}
+		var out, errOut bytes.Buffer
+		code := RunPlugin("ExpandEventDrivenServices", []string{cfg}, bytes.NewReader(data), &out, &errOut, DefaultProcessors)
+		if strings.Contains(errOut.String(), "internal error") {
+			t.Fatalf("internal error: %s", errOut.String())
+		}
+		if code != 0 {
+			if code != 1 || out.Len() != 0 {
+				t.Fatalf("exit %d with %d bytes on stdout", code, out.Len())
+			}
+			return
+		}
+		var again, errAgain bytes.Buffer
+		if code := RunPlugin("ExpandEventDrivenServices", []string{cfg}, bytes.NewReader(out.Bytes()), &again, &errAgain, DefaultProcessors); code != 0 {
+			t.Fatalf("its own output refused (exit %d): %s\n%s", code, errAgain.String(), out.String())
+		}
+		if again.String() != out.String() {
+			t.Fatalf("a second run changed the output:\n%s", cmp.Diff(out.String(), again.String()))
+		}
+	})
 }

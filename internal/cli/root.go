@@ -53,6 +53,11 @@ Use it from kustomize (kustomization.yaml):
 
   kustomize build --enable-alpha-plugins --enable-exec .
 
+Or as kustomize's exec plugin, for configs without that annotation (faster
+in bulk mode; "eds-fn install --help" sets it up):
+
+  kustomize build --enable-alpha-plugins .
+
 Render files directly:
 
   eds-fn generate service.yaml            # or a directory, or several
