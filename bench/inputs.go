@@ -283,6 +283,9 @@ type Kustomizations struct {
 	// output without running anything: kustomize's transformer plumbing, with
 	// eds-fn's cost taken out. Build it once before timing it.
 	BulkZeroWork string
+	// PerFilePlugin is PerFile without the function annotations: each
+	// generator file runs eds-fn as kustomize's exec plugin.
+	PerFilePlugin string
 	// BulkPlugin is Bulk with a config that has no function annotation:
 	// kustomize runs eds-fn as its exec plugin for ExpandEventDrivenServices,
 	// found under KUSTOMIZE_PLUGIN_HOME (cli.LinkPlugins lays it out).
@@ -318,6 +321,7 @@ func WriteKustomizations(dir string, n int) (Kustomizations, error) {
 		BulkZeroWork:      filepath.Join(dir, "bulk-zero-work"),
 		GeneratorZeroWork: filepath.Join(dir, "generator-zero-work"),
 		BulkPlugin:        filepath.Join(dir, "bulk-plugin"),
+		PerFilePlugin:     filepath.Join(dir, "per-file-plugin"),
 	}
 	files := map[string]string{}
 	var gens, res, hand []string
@@ -326,6 +330,7 @@ func WriteKustomizations(dir string, n int) (Kustomizations, error) {
 	for i := range n {
 		name := ServiceName(i)
 		files["per-file/"+name+".yaml"] = Service(i, `config.kubernetes.io/function: "exec:\n  path: eds-fn\n"`)
+		files["per-file-plugin/"+name+".yaml"] = Service(i)
 		gens = append(gens, name+".yaml")
 		files["bulk/services/"+name+".yaml"] = Service(i)
 		files["bulk-zero-work/services/"+name+".yaml"] = Service(i)
@@ -347,6 +352,7 @@ func WriteKustomizations(dir string, n int) (Kustomizations, error) {
 		}
 	}
 	files["per-file/kustomization.yaml"] = kustomization("generators", gens)
+	files["per-file-plugin/kustomization.yaml"] = files["per-file/kustomization.yaml"]
 	files["bulk/kustomization.yaml"] = kustomization("resources", res) + "transformers:\n- expand.yaml\n"
 	files["bulk/expand.yaml"] = expandConfig
 	files["bulk-zero-work/kustomization.yaml"] = files["bulk/kustomization.yaml"]

@@ -35,6 +35,7 @@ func BenchmarkKustomizeBuild(b *testing.B) {
 		{"generator-zero-work", k.GeneratorZeroWork},
 		{"bulk-exec-plugin", k.BulkPlugin},
 		{"per-file", k.PerFile},
+		{"per-file-exec-plugin", k.PerFilePlugin},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			// The first build also fills the zero-work script's cache.
@@ -52,7 +53,7 @@ func BenchmarkKustomizeBuild(b *testing.B) {
 // the same objects, so that the benchmarks compare the same work.
 func TestKustomizations(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds 50 services six ways")
+		t.Skip("builds 50 services seven ways")
 	}
 	k, err := bench.WriteKustomizations(t.TempDir(), 50)
 	if err != nil {
@@ -62,7 +63,7 @@ func TestKustomizations(t *testing.T) {
 	pluginHome(t)
 	want := build(t, k.HandWritten)
 	for name, dir := range map[string]string{"bulk": k.Bulk, "bulk-zero-work": k.BulkZeroWork,
-		"generator-zero-work": k.GeneratorZeroWork, "bulk-exec-plugin": k.BulkPlugin, "per-file": k.PerFile} {
+		"generator-zero-work": k.GeneratorZeroWork, "bulk-exec-plugin": k.BulkPlugin, "per-file": k.PerFile, "per-file-exec-plugin": k.PerFilePlugin} {
 		for range 2 { // the zero-work script runs eds-fn the first time only
 			if got := build(t, dir); got != want {
 				t.Errorf("%s prints other objects than the hand-written build", name)
