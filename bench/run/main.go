@@ -100,6 +100,7 @@ func fail(err error) {
 
 type runner struct {
 	bin, kustomize, dir, spawn string
+	kustomizeVersion           string
 	quick                      bool
 	out                        io.Writer
 	verdicts                   []string
@@ -201,6 +202,7 @@ func (r *runner) machine() {
 	uname, _ := exec.Command("uname", "-srm").Output()
 	load, _ := os.ReadFile("/proc/loadavg")
 	kv, _ := exec.Command(r.kustomize, "version").Output()
+	r.kustomizeVersion = strings.TrimSpace(string(kv))
 	r.printf("- %s, %d cores visible to Go, %s RAM; %s\n", cpu, runtime.NumCPU(), mem, strings.TrimSpace(string(uname)))
 	r.printf("- %s (this program); kustomize %s\n", runtime.Version(), strings.TrimSpace(string(kv)))
 	r.printf("- load average at the start: %s (the machine is shared: compare ratios, not absolute figures)\n", strings.TrimSpace(string(load)))
@@ -332,8 +334,8 @@ func (r *runner) kustomizeBuilds() error {
 		return err
 	}
 	cache := filepath.Join(floorHome, "output.yaml")
-	script := fmt.Sprintf("#!/bin/sh\nif [ ! -s %[1]q ]; then\n  %[2]q \"$@\" > %[1]q.tmp || exit 1\n  mv %[1]q.tmp %[1]q\n  exec cat %[1]q\nfi\ncat > /dev/null\nexec cat %[1]q\n",
-		cache, filepath.Join(cli.PluginDir(home, kind), kind))
+	script := fmt.Sprintf("#!/bin/sh\nif [ ! -s %[1]s ]; then\n  %[2]s \"$@\" > %[3]s || exit 1\n  mv %[3]s %[1]s\n  exec cat %[1]s\nfi\ncat > /dev/null\nexec cat %[1]s\n",
+		shellQuote(cache), shellQuote(filepath.Join(cli.PluginDir(home, kind), kind)), shellQuote(cache+".tmp"))
 	if err := os.WriteFile(filepath.Join(floorDir, kind), []byte(script), 0o755); err != nil {
 		return err
 	}
@@ -365,7 +367,7 @@ func (r *runner) kustomizeBuilds() error {
 		return err
 	}
 	r.printf("## kustomize build of 50 services\n\n")
-	r.printf("The same %d objects eight ways (`kustomize build --enable-alpha-plugins --enable-exec`, kustomize %s); %d runs each, interleaved. ", 4*n, "v5.8.1", g.Runs)
+	r.printf("The same %d objects eight ways (`kustomize build --enable-alpha-plugins --enable-exec`, kustomize %s); %d runs each, interleaved. ", 4*n, r.kustomizeVersion, g.Runs)
 	r.printf("Bulk mode runs as a KRM function (the config has a function annotation) or as kustomize's exec plugin (no annotation; eds-fn linked under KUSTOMIZE_PLUGIN_HOME). A zero-work function or plugin is a shell script in eds-fn's place that prints, without computing anything, the objects eds-fn gives for that input: what kustomize's plumbing costs by itself. The bulk ones print what eds-fn printed for the same input the first time; the generator one has a config that holds only its name and prints the %d objects: the least any KRM function in the generator position costs for this output, whatever its API.\n\n", 4*n)
 	r.table(g, res, 0)
 	same := true
@@ -435,6 +437,11 @@ func (r *runner) libraries() error {
 	}
 	r.printf("\n")
 	return nil
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // ms formats milliseconds, as seconds from 10 s on.

@@ -188,10 +188,27 @@ func TestInstall(t *testing.T) {
 }
 
 // TestInstallPluginHome: --kustomize-plugin-home links the installed binary
-// under every kind, relative to it, where kustomize looks for exec plugins.
+// under every kind, relatively, where kustomize looks for exec plugins:
+// inside the binary's directory (ArgoCD's layout), and through a symbolic
+// link to a directory at another depth (a ~/.config managed elsewhere).
 func TestInstallPluginHome(t *testing.T) {
 	root := t.TempDir()
-	tools, home := filepath.Join(root, "tools"), filepath.Join(root, "tools", "kustomize-plugins")
+	deep := filepath.Join(root, "a", "b", "c")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(deep, filepath.Join(root, "config")); err != nil {
+		t.Fatal(err)
+	}
+	for name, home := range map[string]string{
+		"inside":  filepath.Join(root, "tools", "kustomize-plugins"),
+		"symlink": filepath.Join(root, "config", "kustomize", "plugin"),
+	} {
+		t.Run(name, func(t *testing.T) { checkPluginHome(t, filepath.Join(root, "tools"), home) })
+	}
+}
+
+func checkPluginHome(t *testing.T, tools, home string) {
 	out, errOut, code := run(t, "", "install", tools, "--kustomize-plugin-home", home)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -205,8 +222,9 @@ func TestInstallPluginHome(t *testing.T) {
 		if filepath.IsAbs(target) {
 			t.Errorf("%s links to %s, want a relative link", link, target)
 		}
-		if resolved, err := filepath.EvalSymlinks(link); err != nil || resolved != filepath.Join(tools, "eds-fn") {
-			t.Errorf("%s resolves to %q (%v), want %s", link, resolved, err, filepath.Join(tools, "eds-fn"))
+		want, _ := filepath.EvalSymlinks(filepath.Join(tools, "eds-fn"))
+		if resolved, err := filepath.EvalSymlinks(link); err != nil || resolved != want {
+			t.Errorf("%s resolves to %q (%v), want %s", link, resolved, err, want)
 		}
 		if !strings.Contains(out, "linked "+link) {
 			t.Errorf("output %q does not name %s", out, link)

@@ -59,23 +59,35 @@ func newInstallCommand() *cobra.Command {
 }
 
 // LinkPlugins makes, for every kind of PluginKinds, the file kustomize runs
-// as that kind's exec plugin under home: a symbolic link to binary,
-// relative when both are on the same tree (so that the pair can be moved or
-// mounted elsewhere together). An existing link is replaced.
+// as that kind's exec plugin under home: a symbolic link to binary. The
+// link is relative, computed between the real (symlink-free) paths, so
+// that a directory holding both can be mounted elsewhere (ArgoCD's
+// /custom-tools); each link is checked to reach the binary. An existing
+// link is replaced.
 func LinkPlugins(home, binary string) ([]string, error) {
+	realBin, err := filepath.EvalSymlinks(binary)
+	if err != nil {
+		return nil, fmt.Errorf("cannot find %s: %w", binary, err)
+	}
+	if realBin, err = filepath.Abs(realBin); err != nil {
+		return nil, err
+	}
 	var links []string
 	for _, kind := range PluginKinds() {
 		dir := PluginDir(home, kind)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return links, fmt.Errorf("cannot create %s: %w", dir, err)
 		}
-		target := binary
-		if absDir, err := filepath.Abs(dir); err == nil {
-			if absBin, err := filepath.Abs(binary); err == nil {
-				if rel, err := filepath.Rel(absDir, absBin); err == nil {
-					target = rel
-				}
-			}
+		realDir, err := filepath.EvalSymlinks(dir)
+		if err == nil {
+			realDir, err = filepath.Abs(realDir)
+		}
+		if err != nil {
+			return links, fmt.Errorf("cannot resolve %s: %w", dir, err)
+		}
+		target, err := filepath.Rel(realDir, realBin)
+		if err != nil {
+			target = realBin
 		}
 		link := filepath.Join(dir, kind)
 		tmp := link + ".tmp"
@@ -85,6 +97,9 @@ func LinkPlugins(home, binary string) ([]string, error) {
 		}
 		if err := os.Rename(tmp, link); err != nil {
 			return links, fmt.Errorf("cannot link %s: %w", link, err)
+		}
+		if fi, err := os.Stat(link); err != nil || !fi.Mode().IsRegular() {
+			return links, fmt.Errorf("%s does not reach %s (%v)", link, binary, err)
 		}
 		links = append(links, link)
 	}

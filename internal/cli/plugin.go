@@ -66,6 +66,11 @@ const (
 // PluginMain is RunPlugin for the process: stdin is read whole first, and
 // the garbage collector set for its size (readInput).
 func PluginMain(kind string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		// Before reading stdin: started by hand, it would wait for it.
+		fmt.Fprintf(stderr, "error: "+errPluginArgs+"\n", kind)
+		return 2
+	}
 	in, err := readInput(stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %s: %v\n", errPluginInput, err)

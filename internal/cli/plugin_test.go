@@ -18,6 +18,13 @@ import (
 // equivalence input, after the function has run over it (so generated
 // objects are in), and the input items alone.
 func TestWriteStreamMatchesByteWriter(t *testing.T) {
+	var inputs, outputs int
+	defer func() {
+		// Most inputs are valid ResourceLists the function accepts.
+		if inputs < 100 || outputs < 50 {
+			t.Errorf("compared %d inputs and %d outputs; the equivalence inputs changed?", inputs, outputs)
+		}
+	}()
 	for name, data := range equivalenceInputs(t) {
 		in, err := readResourceList(data)
 		if err != nil {
@@ -37,11 +44,13 @@ func TestWriteStreamMatchesByteWriter(t *testing.T) {
 			}
 		}
 		check("input")
+		inputs++
 		if p, err := DefaultProcessors(in.fnConfig); err == nil {
 			rl := &framework.ResourceList{Items: in.items, FunctionConfig: in.fnConfig}
 			if p.Process(rl) == nil {
 				in.items = rl.Items
 				check("output")
+				outputs++
 			}
 		}
 	}
