@@ -212,29 +212,6 @@ func (p *jsonParser) reflectStruct(v reflect.Value) (*yaml.Node, error) {
 	return p.mapping(pairs), nil
 }
 
-// mapping makes a mapping node of pairs in go-yaml v2's key order, as
-// object does.
-func (p *jsonParser) mapping(pairs []pair) *yaml.Node {
-	slices.SortStableFunc(pairs, func(a, b pair) int {
-		switch {
-		case v2KeyLess(a.key, b.key):
-			return -1
-		case v2KeyLess(b.key, a.key):
-			return 1
-		}
-		return 0
-	})
-	n := p.node()
-	*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: make([]*yaml.Node, 0, 2*len(pairs))}
-	if len(pairs) == 0 {
-		n.Style = yaml.FlowStyle
-	}
-	for _, pr := range pairs {
-		n.Content = append(n.Content, p.key(pr.key), pr.value)
-	}
-	return n
-}
-
 func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
 	for i, x := range index {
 		if i > 0 && v.Kind() == reflect.Pointer {

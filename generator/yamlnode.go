@@ -180,6 +180,12 @@ func (p *jsonParser) object() (*yaml.Node, error) {
 		}
 		pairs = append(pairs, pair{k, v})
 	}
+	return p.mapping(pairs), nil
+}
+
+// mapping makes a mapping node of pairs in go-yaml v2's key order: the
+// order sigs.k8s.io/yaml's output had (an empty one is "{}", flow style).
+func (p *jsonParser) mapping(pairs []pair) *yaml.Node {
 	slices.SortStableFunc(pairs, func(a, b pair) int {
 		switch {
 		case v2KeyLess(a.key, b.key):
@@ -197,7 +203,7 @@ func (p *jsonParser) object() (*yaml.Node, error) {
 	for _, pr := range pairs {
 		n.Content = append(n.Content, p.key(pr.key), pr.value)
 	}
-	return n, nil
+	return n
 }
 
 func (p *jsonParser) array() (*yaml.Node, error) {
@@ -407,20 +413,25 @@ var yaml11Special = map[string]bool{
 
 // v2KeyLess is go-yaml v2's order of string map keys (sorter.go, keyList.Less):
 // letters before other characters, runs of digits compared as numbers.
+// ASCII keys, nearly all of them, are compared as bytes, where
+// unicode.IsLetter means [A-Za-z] and unicode.IsDigit [0-9].
 func v2KeyLess(a, b string) bool {
 	if isASCII(a) && isASCII(b) {
-		return v2KeyLessASCII(a, b)
+		return keyLess([]byte(a), []byte(b), asciiLetter, asciiDigit)
 	}
-	return v2KeyLessRunes([]rune(a), []rune(b))
+	return keyLess([]rune(a), []rune(b), unicode.IsLetter, unicode.IsDigit)
 }
 
-func v2KeyLessRunes(ar, br []rune) bool {
+func asciiLetter(c rune) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func asciiDigit(c rune) bool  { return '0' <= c && c <= '9' }
+
+func keyLess[E byte | rune](ar, br []E, letter, digit func(rune) bool) bool {
 	for i := 0; i < len(ar) && i < len(br); i++ {
 		if ar[i] == br[i] {
 			continue
 		}
-		al := unicode.IsLetter(ar[i])
-		bl := unicode.IsLetter(br[i])
+		al := letter(rune(ar[i]))
+		bl := letter(rune(br[i]))
 		if al && bl {
 			return ar[i] < br[i]
 		}
@@ -430,7 +441,7 @@ func v2KeyLessRunes(ar, br []rune) bool {
 		var ai, bi int
 		var an, bn int64
 		if ar[i] == '0' || br[i] == '0' {
-			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
+			for j := i - 1; j >= 0 && digit(rune(ar[j])); j-- {
 				if ar[j] != '0' {
 					an = 1
 					bn = 1
@@ -438,10 +449,10 @@ func v2KeyLessRunes(ar, br []rune) bool {
 				}
 			}
 		}
-		for ai = i; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
+		for ai = i; ai < len(ar) && digit(rune(ar[ai])); ai++ {
 			an = an*10 + int64(ar[ai]-'0')
 		}
-		for bi = i; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
+		for bi = i; bi < len(br) && digit(rune(br[bi])); bi++ {
 			bn = bn*10 + int64(br[bi]-'0')
 		}
 		if an != bn {
@@ -462,49 +473,4 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// v2KeyLessASCII is v2KeyLess on bytes, for ASCII strings, where a byte is
-// a rune, unicode.IsLetter means [A-Za-z] and unicode.IsDigit [0-9].
-func v2KeyLessASCII(ar, br string) bool {
-	letter := func(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-	digit := func(c byte) bool { return '0' <= c && c <= '9' }
-	for i := 0; i < len(ar) && i < len(br); i++ {
-		if ar[i] == br[i] {
-			continue
-		}
-		al := letter(ar[i])
-		bl := letter(br[i])
-		if al && bl {
-			return ar[i] < br[i]
-		}
-		if al || bl {
-			return bl
-		}
-		var ai, bi int
-		var an, bn int64
-		if ar[i] == '0' || br[i] == '0' {
-			for j := i - 1; j >= 0 && digit(ar[j]); j-- {
-				if ar[j] != '0' {
-					an = 1
-					bn = 1
-					break
-				}
-			}
-		}
-		for ai = i; ai < len(ar) && digit(ar[ai]); ai++ {
-			an = an*10 + int64(ar[ai]-'0')
-		}
-		for bi = i; bi < len(br) && digit(br[bi]); bi++ {
-			bn = bn*10 + int64(br[bi]-'0')
-		}
-		if an != bn {
-			return an < bn
-		}
-		if ai != bi {
-			return ai < bi
-		}
-		return ar[i] < br[i]
-	}
-	return len(ar) < len(br)
 }
