@@ -36,6 +36,38 @@ metadata:
 	return files
 }
 
+// writeBulk writes a bulk-mode kustomization of n services into dir: the
+// services as resources (after a ConfigMap, when configMap is not empty)
+// and examples/bulk's ExpandEventDrivenServices transformer.
+func writeBulk(t *testing.T, dir string, n int, configMap string) {
+	t.Helper()
+	resources := writeServices(t, dir, n, false)
+	tree := map[string]string{}
+	if configMap != "" {
+		resources = append([]string{"configmap.yaml"}, resources...)
+		tree["configmap.yaml"] = configMap
+	}
+	tree["kustomization.yaml"] = "resources:\n- " + strings.Join(resources, "\n- ") + "\ntransformers:\n- expand.yaml\n"
+	testutil.WriteTree(t, dir, tree)
+	copyFile(t, "bulk/expand.yaml", filepath.Join(dir, "expand.yaml"))
+}
+
+// breakService makes worker-01 in dir invalid (spec.size: jumbo); the
+// build's error is errJumbo.
+func breakService(t *testing.T, dir string) {
+	t.Helper()
+	bad := filepath.Join(dir, "services", "worker-01.yaml")
+	b, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(strings.Replace(string(b), "spec:\n", "spec:\n  size: jumbo\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const errJumbo = `error: EventDrivenService worker-01: spec.size: Unsupported value: "jumbo": supported values: "micro", "small", "medium", "large"`
+
 // countingEdsFn puts a wrapper named eds-fn first on PATH that records each
 // start in a file, then runs the real binary.
 func countingEdsFn(t *testing.T) (count func() int) {
@@ -62,12 +94,7 @@ func TestBulkModeStartsOnce(t *testing.T) {
 	starts := countingEdsFn(t)
 
 	bulk := t.TempDir()
-	files := writeServices(t, bulk, 50, false)
-	testutil.WriteTree(t, bulk, map[string]string{
-		"kustomization.yaml": "resources:\n- configmap.yaml\n- " + strings.Join(files, "\n- ") + "\ntransformers:\n- expand.yaml\n",
-		"configmap.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: untouched # comment\ndata: {a: b}\n",
-	})
-	copyFile(t, "bulk/expand.yaml", filepath.Join(bulk, "expand.yaml"))
+	writeBulk(t, bulk, 50, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: untouched # comment\ndata: {a: b}\n")
 	bulkOut, err := testutil.Build(t, bulk)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +104,7 @@ func TestBulkModeStartsOnce(t *testing.T) {
 	}
 
 	perFile := t.TempDir()
-	files = writeServices(t, perFile, 50, true)
+	files := writeServices(t, perFile, 50, true)
 	testutil.WriteTree(t, perFile, map[string]string{
 		"kustomization.yaml": "resources:\n- configmap.yaml\ngenerators:\n- " + strings.Join(files, "\n- ") + "\n",
 		"configmap.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: untouched # comment\ndata: {a: b}\n",
@@ -109,23 +136,14 @@ func TestBulkModeStartsOnce(t *testing.T) {
 // file and field on stderr, and nothing is emitted.
 func TestBulkModeErrors(t *testing.T) {
 	dir := t.TempDir()
-	files := writeServices(t, dir, 3, false)
-	bad := filepath.Join(dir, files[1])
-	b, _ := os.ReadFile(bad)
-	if err := os.WriteFile(bad, []byte(strings.Replace(string(b), "spec:\n", "spec:\n  size: jumbo\n", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	testutil.WriteTree(t, dir, map[string]string{
-		"kustomization.yaml": "resources:\n- " + strings.Join(files, "\n- ") + "\ntransformers:\n- expand.yaml\n",
-	})
-	copyFile(t, "bulk/expand.yaml", filepath.Join(dir, "expand.yaml"))
+	writeBulk(t, dir, 3, "")
+	breakService(t, dir)
 	stderr := testutil.CaptureStderr(t, func() {
 		if _, err := testutil.Kustomize(t, dir); err == nil {
 			t.Error("build succeeded with an invalid service")
 		}
 	})
-	want := `error: EventDrivenService worker-01: spec.size: Unsupported value: "jumbo": supported values: "micro", "small", "medium", "large"`
-	if !strings.Contains(stderr, want) {
-		t.Errorf("stderr %q lacks %q", stderr, want)
+	if !strings.Contains(stderr, errJumbo) {
+		t.Errorf("stderr %q lacks %q", stderr, errJumbo)
 	}
 }

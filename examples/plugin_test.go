@@ -95,12 +95,7 @@ func TestExecPluginBulkEqualsFunction(t *testing.T) {
 	execPluginHome(t)
 	testutil.OnPath(t)
 	dir := t.TempDir()
-	files := writeServices(t, dir, 50, false)
-	testutil.WriteTree(t, dir, map[string]string{
-		"kustomization.yaml": "resources:\n- configmap.yaml\n- " + strings.Join(files, "\n- ") + "\ntransformers:\n- expand.yaml\n",
-		"configmap.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: untouched # comment\ndata: {a: b, multi: \"one\\ntwo\\n\"}\n",
-	})
-	copyFile(t, "bulk/expand.yaml", filepath.Join(dir, "expand.yaml"))
+	writeBulk(t, dir, 50, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: untouched # comment\ndata: {a: b, multi: \"one\\ntwo\\n\"}\n")
 	function, err := testutil.Build(t, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -123,22 +118,13 @@ func TestExecPluginBulkEqualsFunction(t *testing.T) {
 func TestExecPluginErrors(t *testing.T) {
 	execPluginHome(t)
 	dir := t.TempDir()
-	files := writeServices(t, dir, 3, false)
-	bad := filepath.Join(dir, files[1])
-	b, _ := os.ReadFile(bad)
-	if err := os.WriteFile(bad, []byte(strings.Replace(string(b), "spec:\n", "spec:\n  size: jumbo\n", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	testutil.WriteTree(t, dir, map[string]string{
-		"kustomization.yaml": "resources:\n- " + strings.Join(files, "\n- ") + "\ntransformers:\n- expand.yaml\n",
-		"expand.yaml":        "apiVersion: platform.bizmatters.io/v1alpha1\nkind: ExpandEventDrivenServices\nmetadata:\n  name: expand\n",
-	})
-	out, err := testutil.Build(t, dir)
+	writeBulk(t, dir, 3, "")
+	breakService(t, dir)
+	out, err := testutil.Build(t, asExecPlugin(t, dir))
 	if err == nil {
 		t.Fatalf("build succeeded with an invalid service:\n%s", out)
 	}
-	want := `error: EventDrivenService worker-01: spec.size: Unsupported value: "jumbo": supported values: "micro", "small", "medium", "large"`
-	if !strings.Contains(err.Error(), want) {
-		t.Errorf("error %q lacks %q", err, want)
+	if !strings.Contains(err.Error(), errJumbo) {
+		t.Errorf("error %q lacks %q", err, errJumbo)
 	}
 }

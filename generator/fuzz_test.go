@@ -106,14 +106,21 @@ func checkRun(t *testing.T, in []byte) {
 	}
 }
 
-// itemKeys lists kind/namespace/name of every item of a ResourceList.
-func itemKeys(t *testing.T, rl string) string {
+// items is the items of a ResourceList, nil when it has none.
+func items(t *testing.T, rl string) *yaml.RNode {
 	t.Helper()
 	n, err := yaml.Parse(rl)
 	if err != nil {
 		t.Fatalf("output is not YAML: %v", err)
 	}
 	items, _ := n.Pipe(yaml.Lookup("items"))
+	return items
+}
+
+// itemKeys lists kind/namespace/name of every item of a ResourceList.
+func itemKeys(t *testing.T, rl string) string {
+	t.Helper()
+	items := items(t, rl)
 	if items == nil {
 		return ""
 	}
@@ -149,11 +156,7 @@ func value(n *yaml.Node) string {
 // itemsYAML is the items of a ResourceList, as YAML.
 func itemsYAML(t *testing.T, rl string) string {
 	t.Helper()
-	n, err := yaml.Parse(rl)
-	if err != nil {
-		t.Fatalf("output is not YAML: %v", err)
-	}
-	items, _ := n.Pipe(yaml.Lookup("items"))
+	items := items(t, rl)
 	if items == nil {
 		return ""
 	}
