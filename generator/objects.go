@@ -25,12 +25,17 @@ const (
 
 // annotationPrefixesNotCopied are orchestrator bookkeeping: copying them would
 // make kustomize drop the generated objects (local-config), run the function
-// again (function), or map them back onto the EventDrivenService (ids).
+// again (function), map them back onto the EventDrivenService (ids, kpt's
+// upstream identifier), or claim they were built by transformations that
+// never touched them.
 var annotationPrefixesNotCopied = []string{
 	"config.kubernetes.io/",
 	"internal.config.kubernetes.io/",
+	"alpha.config.kubernetes.io/",
 	"config.k8s.io/",
 	"kustomize.config.k8s.io/",
+	"internal.kpt.dev/",
+	AnnotationSource,
 	"kubectl.kubernetes.io/last-applied-configuration",
 }
 
