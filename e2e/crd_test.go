@@ -105,44 +105,6 @@ func kubeconform(file string) (result, error) {
 	return runProgram("", nil, nil, filepath.Join(toolsBin, "kubeconform"), "-strict", "-summary", "-schema-location", loc, file)
 }
 
-// TestGeneratedFilesUpToDate regenerates config/crd/ and schema/ from
-// api/v1alpha1 (e2e/generate.sh: controller-gen and crd2jsonschema) and
-// compares them with the checked-in files.
-func TestGeneratedFilesUpToDate(t *testing.T) {
-	out := t.TempDir()
-	if res, err := runProgram("", nil, nil, filepath.Join(repoRoot, "e2e", "generate.sh"), out); err != nil {
-		t.Fatalf("e2e/generate.sh: %v\n%s", err, res.stderr)
-	}
-	patterns := []string{"config/crd/platform.bizmatters.io_*.yaml", "schema/platform.bizmatters.io/*.json"}
-	for _, pat := range patterns {
-		fresh, _ := filepath.Glob(filepath.Join(out, pat))
-		if len(fresh) == 0 {
-			t.Fatalf("e2e/generate.sh wrote nothing matching %s", pat)
-		}
-		checkedIn, _ := filepath.Glob(filepath.Join(repoRoot, pat))
-		names := map[string]bool{}
-		for _, f := range fresh {
-			names[filepath.Base(f)] = true
-		}
-		for _, f := range checkedIn {
-			if !names[filepath.Base(f)] {
-				t.Errorf("%s is checked in but no longer generated: run e2e/generate.sh", f)
-			}
-		}
-		for _, f := range fresh {
-			rel, _ := filepath.Rel(out, f)
-			have, err := os.ReadFile(filepath.Join(repoRoot, rel))
-			if err != nil {
-				t.Errorf("%s is not checked in: run e2e/generate.sh (%v)", rel, err)
-				continue
-			}
-			if !bytes.Equal(have, mustRead(t, f)) {
-				t.Errorf("%s is out of date with api/v1alpha1: run e2e/generate.sh", rel)
-			}
-		}
-	}
-}
-
 // TestCRDAcceptsValid: the API server, with the generated CRD installed,
 // accepts every EventDrivenService of the examples and of the golden success
 // cases under strict field validation, and so does kubeconform with the
