@@ -2,6 +2,7 @@ package examples
 
 import (
 	"bytes"
+	"errors"
 	"maps"
 	"os"
 	"os/exec"
@@ -29,7 +30,7 @@ func kptRender(t *testing.T, files map[string]string) (map[string]string, string
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	if _, isExit := err.(*exec.ExitError); err != nil && !isExit {
+	if err != nil && !errors.As(err, new(*exec.ExitError)) {
 		t.Fatalf("kpt: %v", err)
 	}
 	return readTree(t, dir), out.String(), err == nil

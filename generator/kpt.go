@@ -284,10 +284,7 @@ func groupKind(n *yaml.RNode) string {
 
 // objectKey is an object's identity: group, kind, namespace and name.
 func objectKey(n *yaml.RNode) string {
-	gk := groupKind(n)
-	if strings.HasPrefix(gk, "/") {
-		gk = gk[1:]
-	}
+	gk := strings.TrimPrefix(groupKind(n), "/")
 	return fmt.Sprintf("%s %s/%s", gk, normalNamespace(n.GetNamespace()), n.GetName())
 }
 
