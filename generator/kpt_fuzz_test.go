@@ -17,13 +17,16 @@ import (
 // ownership annotations, misspelt services) and checks, whatever the mix:
 //
 //   - a failed render returns every item exactly as it came;
+//
 //   - a successful one keeps every object that is not provably eds-fn's
 //     (a generated kind, in a <service>.generated.yaml, naming that service)
 //     byte for byte, services aside (they are marked local-config);
+//
 //   - no two items share a path and index;
+//
 //   - rendering the output again changes nothing.
 //
-//	go test -run='^$' -fuzz=FuzzPackageNeverDestroys -fuzztime=10m ./generator
+//     go test -run='^$' -fuzz=FuzzPackageNeverDestroys -fuzztime=10m ./generator
 func FuzzPackageNeverDestroys(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3})
 	f.Add([]byte{0, 4, 5, 6, 7, 8})
