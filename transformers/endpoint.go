@@ -28,15 +28,15 @@ const (
 	msgPort    = "%q uses port %s, but NATS serves monitoring (/jsz) on port " + monitorPort + "%s; write %q"
 	msgNoPort  = "%q has no port, so KEDA would poll port %s, but NATS serves monitoring (/jsz) on port " + monitorPort + "; write %q"
 	msgShort   = "%q names no namespace, so KEDA resolves it in its own namespace, not this %s's; assuming NATS runs in namespace %q (spec.namespace): write %q"
-	msgGuessed = "%q names Service %q, which is neither headless in this build nor the client Service of a NATS chart install " +
-		"(whose headless Service is its name plus \"-headless\"); assuming the NATS install of namespace %q has the headless Service %q (%s): write %q"
+	msgGuessed = "%q names Service %q, which is neither headless in this build nor the client Service of the NATS install " +
+		"(a chart install names its headless Service after it, plus \"-headless\"); assuming the NATS install of namespace %q has the headless Service %q (%s): write %q"
 	msgNoHeadless = "this build holds Services in namespace %q (%s) but none is headless (clusterIP: None), so %q is not among them; " +
 		"in a NATS cluster whose servers do not advertise client URLs KEDA asks each node as <pod>.<endpoint host>, which resolves only under a headless Service"
 	msgNotHeadless = "%q names Service %s/%s, which this build holds, but it is not headless (clusterIP: None): in a NATS cluster whose servers " +
 		"do not advertise client URLs KEDA asks each node as <pod>.%s, which resolves only under a headless Service"
 	msgNotService = "%q is not the DNS name of a Service (<service>, <service>.<namespace> or <service>.<namespace>.svc[.<cluster domain>]), " +
 		"so this transformer cannot tell whether it reaches every NATS node and leaves the host as it is; set spec.endpoint to choose the endpoint"
-	msgMoved = "spec.endpoint %q replaces %q, which pointed at %s: KEDA now polls the NATS of namespace %q for this trigger; " +
+	msgMoved = "spec.endpoint %q replaces %q, which pointed at %s: KEDA now polls the NATS of %s for this trigger; " +
 		"check that its stream lives there, or remove spec.endpoint to repair each endpoint where it stands"
 	msgAdded = "no natsServerMonitoringEndpoint: KEDA refuses the trigger without one; write %q (this transformer has set it)"
 	msgSet   = "set to %q (was %q): KEDA reads the consumer's lag from the NATS monitoring port, and in a NATS cluster whose servers " +
@@ -121,7 +121,7 @@ func (p *plan) repairEndpoint(raw, kind string) repair {
 			ns, suffix = p.cfg.Namespace, ".svc.cluster.local"
 		}
 		svc, from := p.headlessService(h.service, ns)
-		if svc != h.service && svc != h.service+headlessSuffix {
+		if svc != h.service && !p.chartClient(h.service, svc) {
 			renamed, source = h.service, from
 		}
 		h = serviceHost{service: svc, namespace: ns, suffix: suffix}
@@ -174,6 +174,13 @@ func splitNamespace(host string) string {
 	_, rest, _ := strings.Cut(host, ".")
 	ns, _, _ := strings.Cut(rest, ".")
 	return ns
+}
+
+// chartClient reports whether old is the client Service of the NATS chart
+// install whose headless Service is svc: its name minus "-headless", or the
+// client Service of spec.serviceName's install. Renaming it is no guess.
+func (p *plan) chartClient(old, svc string) bool {
+	return old+headlessSuffix == svc || old+headlessSuffix == p.cfg.ServiceName
 }
 
 // headlessService is the headless Service an endpoint naming Service old in
