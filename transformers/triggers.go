@@ -35,7 +35,10 @@ const (
 	msgAuthRefPrecedence = "KEDA reads natsServerMonitoringEndpoint from %s (authenticationRef) before this metadata: " +
 		"if it sets one, set it to %q there too"
 	msgAuthSupplies = "KEDA reads natsServerMonitoringEndpoint from %s (%s) before this trigger's metadata, so this transformer " +
-		"leaves the metadata as it is: rewriting it would not change what KEDA polls; make sure the value there is %q"
+		"leaves the metadata as it is: rewriting it would not change what KEDA polls; "
+	msgAuthHintMetadata = "make sure the value there is %q (this trigger's metadata endpoint, repaired)"
+	msgAuthHintNone     = "make sure the value there is host:port of the headless Service of that NATS install, without a scheme, " +
+		"such as %q"
 	msgTriggersNotList = "must be a list of triggers: KEDA and the API server refuse anything else; nothing in it was checked or changed"
 	msgWrittenAs       = " (in the source, %q: kustomize renamed it)"
 	msgMetadataNotMap  = "must be a mapping of strings (KEDA's trigger parameters); the endpoint was not set"
@@ -220,7 +223,11 @@ func (p *plan) planEndpoint(t trigger, md *yaml.RNode, a *auth) bool {
 
 	if a != nil {
 		if where, ok := a.supplies[keyEndpoint]; ok {
-			p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthSupplies, a, where, value), framework.Warning)
+			hint := fmt.Sprintf(msgAuthHintMetadata, value)
+			if !present {
+				hint = fmt.Sprintf(msgAuthHintNone, value)
+			}
+			p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthSupplies, a, where)+hint, framework.Warning)
 			return false
 		}
 	}
