@@ -13,11 +13,12 @@ import (
 // KindNATSHeadlessEndpoint is the config of the nats-headless transformer.
 const KindNATSHeadlessEndpoint = "NATSHeadlessEndpoint"
 
-// NATSHeadlessEndpoint configures the nats-headless transformer: every
-// nats-jetstream trigger of every KEDA ScaledObject and ScaledJob it is given
-// is pointed at the NATS headless service, and the other mistakes commonly
-// made in such triggers are reported. List it under "transformers:" in a
-// kustomization.yaml, or as a kpt mutator.
+// NATSHeadlessEndpoint configures the nats-headless transformer: the
+// natsServerMonitoringEndpoint of every nats-jetstream trigger of every KEDA
+// ScaledObject and ScaledJob it is given is pointed at the headless Service
+// of its NATS install (or at spec.endpoint), and the other mistakes commonly
+// made in such triggers are reported as warnings. List it under
+// "transformers:" in a kustomization.yaml, or as a kpt mutator.
 //
 // +kubebuilder:object:root=true
 type NATSHeadlessEndpoint struct {
