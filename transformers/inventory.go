@@ -56,26 +56,31 @@ func (a *auth) String() string {
 func scanItems(items []*yaml.RNode) (triggers []trigger, inv *inventory, bad []*yaml.RNode) {
 	inv = &inventory{services: map[string][]service{}, auths: map[authKey]*auth{}}
 	for _, it := range items {
-		if it.YNode().Kind != yaml.MappingNode {
+		n := it.YNode()
+		if n.Kind != yaml.MappingNode {
 			continue
 		}
-		apiVersion, kind := it.GetApiVersion(), it.GetKind()
+		apiVersion, kind := scalarOf(child(n, "apiVersion")), scalarOf(child(n, "kind"))
 		switch {
 		case apiVersion == "v1" && kind == "Service":
-			ns := it.GetNamespace()
-			inv.services[ns] = append(inv.services[ns], service{name: it.GetName(), headless: isHeadless(it)})
+			md := child(n, "metadata")
+			ns := scalarOf(child(md, "namespace"))
+			inv.services[ns] = append(inv.services[ns], service{
+				name:     scalarOf(child(md, "name")),
+				headless: scalarOf(child(child(n, "spec"), "clusterIP")) == "None",
+			})
 		case apiVersion == kedaAPIVersion && (kind == kindTriggerAuth || kind == kindClusterTriggerAuth):
 			key := authKey{kind: kind, name: it.GetName()}
 			if kind == kindTriggerAuth {
 				key.namespace = it.GetNamespace()
 			}
 			a := &auth{key: key, supplies: map[string]string{}}
-			if spec := it.Field("spec"); spec != nil {
-				findParams(spec.Value.YNode(), field.NewPath("spec"), a.supplies)
+			if spec := child(it.YNode(), "spec"); spec != nil {
+				findParams(spec, field.NewPath("spec"), a.supplies)
 			}
 			inv.auths[key] = a
 		case apiVersion == kedaAPIVersion && scalableKinds[kind]:
-			ts, ok := triggersOf(it)
+			ts, ok := triggersOf(it, kind)
 			if !ok {
 				bad = append(bad, it)
 			}
@@ -88,34 +93,21 @@ func scanItems(items []*yaml.RNode) (triggers []trigger, inv *inventory, bad []*
 // triggersOf is the nats-jetstream triggers of a ScaledObject or ScaledJob;
 // ok is false when spec.triggers is there but not a list. Anything else that
 // is not shaped like a trigger is left to KEDA and the API server to refuse.
-func triggersOf(it *yaml.RNode) (out []trigger, ok bool) {
-	spec := it.Field("spec")
-	if spec == nil || spec.Value.YNode().Kind != yaml.MappingNode {
+func triggersOf(it *yaml.RNode, kind string) (out []trigger, ok bool) {
+	seq := child(child(it.YNode(), "spec"), "triggers")
+	if seq == nil || seq.ShortTag() == yaml.NodeTagNull {
 		return nil, true
 	}
-	f := spec.Value.Field("triggers")
-	if f == nil || yaml.IsMissingOrNull(f.Value) {
-		return nil, true
-	}
-	if f.Value.YNode().Kind != yaml.SequenceNode {
+	if seq.Kind != yaml.SequenceNode {
 		return nil, false
 	}
-	for i, el := range f.Value.Content() {
-		if el.Kind != yaml.MappingNode {
+	for i, el := range seq.Content {
+		if el.Kind != yaml.MappingNode || scalarOf(child(el, "type")) != natsTrigger {
 			continue
 		}
-		t := yaml.NewRNode(el)
-		if scalarValue(t, "type") != natsTrigger {
-			continue
-		}
-		out = append(out, trigger{obj: it, node: t, path: field.NewPath("spec", "triggers").Index(i)})
+		out = append(out, trigger{obj: it, kind: kind, node: yaml.NewRNode(el), path: field.NewPath("spec", "triggers").Index(i)})
 	}
 	return out, true
-}
-
-func isHeadless(svc *yaml.RNode) bool {
-	spec := svc.Field("spec")
-	return spec != nil && scalarValue(spec.Value, "clusterIP") == "None"
 }
 
 // findParams records where a TriggerAuthentication's spec maps one of

@@ -166,7 +166,7 @@ func (p *plan) checkStrings(t trigger, md *yaml.RNode, endpointFixed bool) {
 		if v.Kind == yaml.ScalarNode && v.ShortTag() != yaml.NodeTagNull {
 			subject = v.Value
 		}
-		p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgNotStr, subject, what, t.obj.GetKind(), write), framework.Warning)
+		p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgNotStr, subject, what, t.kind, write), framework.Warning)
 	}
 }
 

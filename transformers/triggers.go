@@ -47,6 +47,7 @@ const (
 // trigger is one nats-jetstream trigger of a ScaledObject or ScaledJob.
 type trigger struct {
 	obj  *yaml.RNode // the ScaledObject or ScaledJob
+	kind string      // obj's kind
 	node *yaml.RNode // the trigger, a mapping
 	path *field.Path // spec.triggers[i]
 }
@@ -110,6 +111,9 @@ type fix struct {
 // apply makes the change. A scalar is changed where it stands, so its
 // position, quoting and comments are kept.
 func (f *fix) apply() error {
+	if f.old != nil && f.old.Kind == yaml.ScalarNode && !f.https {
+		return setString(nil, f.old, keyEndpoint, f.value)
+	}
 	md, err := f.t.ensureMetadata()
 	if err != nil {
 		return err
@@ -144,6 +148,10 @@ func setString(md *yaml.RNode, cur *yaml.Node, key, value string) error {
 type plan struct {
 	cfg      *v1alpha1.NATSHeadlessEndpointSpec
 	inv      *inventory
+	fallback string // the endpoint of a trigger without one
+	// repairs memoizes repairEndpoint: a build repeats a few endpoints
+	// many times.
+	repairs  map[[2]string]repair
 	fixes    []*fix
 	findings framework.Results
 	// fixResults are the info results that describe fixes: they are dropped
@@ -155,7 +163,8 @@ type plan struct {
 // endpoint fixes. It changes nothing.
 func planAll(items []*yaml.RNode, cfg *v1alpha1.NATSHeadlessEndpointSpec) *plan {
 	triggers, inv, bad := scanItems(items)
-	p := &plan{cfg: cfg, inv: inv, fixResults: map[*framework.Result]bool{}}
+	p := &plan{cfg: cfg, inv: inv, fixResults: map[*framework.Result]bool{}, repairs: map[[2]string]repair{}}
+	p.fallback = p.defaultEndpoint()
 	for _, obj := range bad {
 		r := krm.FieldResult(obj, "spec.triggers", msgTriggersNotList+writtenAs(obj), framework.Warning)
 		p.findings = append(p.findings, r)
@@ -202,7 +211,7 @@ func (p *plan) planEndpoint(t trigger, md *yaml.RNode, a *auth) bool {
 	scalar := present && cur.Kind == yaml.ScalarNode
 
 	// What the endpoint should be, and what was wrong with it.
-	value, https := p.defaultEndpoint(), false
+	value, https := p.fallback, false
 	var warnings []string
 	switch {
 	case scalar && p.cfg.Endpoint != "":
@@ -214,7 +223,12 @@ func (p *plan) planEndpoint(t trigger, md *yaml.RNode, a *auth) bool {
 			warnings = append(warnings, p.checkHeadless(value, h)...)
 		}
 	case scalar:
-		r := p.repairEndpoint(cur.Value, t.obj.GetKind())
+		key := [2]string{cur.Value, t.kind}
+		r, ok := p.repairs[key]
+		if !ok {
+			r = p.repairEndpoint(cur.Value, t.kind)
+			p.repairs[key] = r
+		}
 		value, warnings = r.value, r.warnings
 		https = r.https && scalarValue(md, "useHttps") != "true"
 	case present:
@@ -312,11 +326,31 @@ func scalarValue(n *yaml.RNode, key string) string {
 	if n == nil {
 		return ""
 	}
-	f := n.Field(key)
-	if f == nil || f.Value.YNode().Kind != yaml.ScalarNode || f.Value.YNode().ShortTag() == yaml.NodeTagNull {
+	return scalarOf(child(n.YNode(), key))
+}
+
+// scalarOf is the value of a scalar node, or "" for anything else.
+func scalarOf(v *yaml.Node) string {
+	if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() == yaml.NodeTagNull {
 		return ""
 	}
-	return f.Value.YNode().Value
+	return v.Value
+}
+
+// child is the value of field key of mapping n, or nil. It reads the nodes
+// directly: the lookups run for every item of the build, and RNode.Field
+// allocates three wrappers a call. (The first match is the only one: the
+// YAML decoder refuses a mapping with a duplicate key.)
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // describeValue renders a value for a message: a scalar as it is, anything
