@@ -432,11 +432,13 @@ func kedaLogLine(ns, marker string) string {
 }
 
 // TestNATSHeadlessTransformerFixesEndpoint: examples/nats-headless holds
-// hand-written KEDA objects whose nats-jetstream triggers point at
-// nats.nats.svc:8222, which does not resolve. Applied without the
-// transformer every poll fails and they settle not Ready; the example's
-// output, with the NATSHeadlessEndpoint transformer, applied over them, is
-// Ready and reads the lag.
+// hand-written KEDA objects whose nats-jetstream triggers point at the NATS
+// client service (nats.nats.svc.cluster.local:8222, and the short name
+// nats:8222), which does not resolve here. Applied without the transformer
+// every poll fails and they settle not Ready; the example's output, with the
+// NATSHeadlessEndpoint transformer repairing each endpoint where it stands
+// (same namespace, the headless service), applied over them, is Ready and
+// reads the lag.
 func TestNATSHeadlessTransformerFixesEndpoint(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(repoRoot, "examples", "nats-headless")

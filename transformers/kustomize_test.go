@@ -3,6 +3,7 @@ package transformers_test
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
 // The files of one kustomize case under testdata/kustomize/<case>/, besides
@@ -121,26 +123,45 @@ func TestKustomizeBuilds(t *testing.T) {
 	}
 }
 
-// TestExampleNATSHeadless builds examples/nats-headless, an existing
-// application repaired by the transformer, and compares the result with the
-// expected-output.yaml the example shows.
-func TestExampleNATSHeadless(t *testing.T) {
-	dir := filepath.Join("..", "examples", "nats-headless")
-	out, stderr, err := kustomizeBuild(t, dir)
-	if err != nil {
-		t.Fatalf("kustomize build %s: %v\nstderr:\n%s", dir, err, stderr)
+// TestExamples builds the transformer's examples: examples/nats-headless,
+// an existing application repaired by the transformer, and
+// examples/nats-three-namespaces, one build that mixes three NATS installs.
+// Each prints its expected-output.yaml, and on stderr exactly the warnings
+// of its expected-stderr.txt.
+func TestExamples(t *testing.T) {
+	for _, name := range []string{"nats-headless", "nats-three-namespaces"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("..", "examples", name)
+			out, stderr, err := kustomizeBuild(t, dir)
+			if err != nil {
+				t.Fatalf("kustomize build %s: %v\nstderr:\n%s", dir, err, stderr)
+			}
+			golden(t, filepath.Join(dir, "expected-output.yaml"), out)
+			golden(t, filepath.Join(dir, "expected-stderr.txt"), stderr)
+			checkNoBadEndpoint(t, out)
+		})
 	}
-	if stderr != "" {
-		t.Errorf("the example should build without warnings, got:\n%s", stderr)
-	}
-	golden(t, filepath.Join(dir, "expected-output.yaml"), out)
-	checkNoBadEndpoint(t, out)
 }
 
-// checkNoBadEndpoint checks, independently of the golden file, that every
-// natsServerMonitoringEndpoint kustomize printed is the headless default.
+// checkNoBadEndpoint checks, independently of the golden files, that every
+// natsServerMonitoringEndpoint kustomize printed is host:8222 without a
+// scheme, and that its host's first label ends in -headless or is a headless
+// Service of the build; or that the build holds a TriggerAuthentication
+// (whose endpoint KEDA reads first, so the metadata is left alone).
 func checkNoBadEndpoint(t *testing.T, out string) {
 	t.Helper()
+	items, err := kio.FromBytes([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	headless := map[string]bool{}
+	for _, it := range items {
+		if it.GetKind() == "Service" {
+			if ip, _ := it.GetString("spec.clusterIP"); ip == "None" {
+				headless[it.GetName()] = true
+			}
+		}
+	}
 	n := 0
 	for _, line := range strings.Split(out, "\n") {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
@@ -148,7 +169,10 @@ func checkNoBadEndpoint(t *testing.T, out string) {
 			continue
 		}
 		n++
-		if v = strings.TrimSpace(v); v != "nats-headless.nats.svc.cluster.local:8222" {
+		v, _, _ = strings.Cut(strings.TrimSpace(v), " #")
+		host, port, err := net.SplitHostPort(strings.Trim(v, `"'`))
+		svc, _, _ := strings.Cut(host, ".")
+		if err != nil || port != "8222" || !(strings.HasSuffix(svc, "-headless") || headless[svc]) {
 			t.Errorf("natsServerMonitoringEndpoint %s was not repaired", v)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"net"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
+	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -28,47 +28,62 @@ const (
 		`(the global account of a server without configured accounts) or the account that owns the stream`
 	msgNoAccount = `no account: KEDA refuses a nats-jetstream trigger without account or accountID; ` +
 		`write account: "$G" (the global account of a server without configured accounts) or the account that owns the stream`
-	msgAlias    = "KEDA reads %s, not %s: it ignores this field and the trigger fails for lack of %s; write %s: %q instead"
-	msgAliasDup = "KEDA reads %s and ignores %s; remove %s"
-	msgMissing  = `no %s: KEDA requires it (%s); write %s: "<name>"`
-	msgNotStr   = "%s is %s, but KEDA's trigger parameters are strings and the API server refuses the %s otherwise; write %s"
+	msgAlias       = "KEDA reads %s, not %s: it ignores this field and the trigger fails for lack of %s; write %s: %q instead"
+	msgAliasDup    = "KEDA reads %s and ignores %s; remove %s"
+	msgMissing     = `no %s: KEDA requires it (%s); write %s: "<name>"`
+	msgNATSName    = "%q %s; write the %s's name as NATS knows it"
+	msgAuthAccount = "KEDA reads %s from %s (%s) before this trigger's metadata, so the metadata's account is not what KEDA uses " +
+		"and this transformer cannot check it; make sure it names the account that owns the stream (\"$G\" on a server without configured accounts), never \"$SYS\""
+	msgNotStr = "%s is %s, but KEDA's trigger parameters are strings and the API server refuses the %s otherwise; write %s"
 )
 
-// checkEndpointValue reports a scheme or a wrong port in the endpoint the
-// trigger had before it was replaced, so the source can be fixed too.
-func (p *plan) checkEndpointValue(t trigger, path *field.Path, old string, https bool) {
+// checkEndpointValue is the warnings about a scheme or a wrong port in the
+// endpoint a trigger had before spec.endpoint replaced it, so that the
+// source can be fixed too.
+func (p *plan) checkEndpointValue(old string, https bool) []string {
 	scheme := "http"
 	if https {
 		scheme = "https"
 	}
+	var out []string
 	hostPort := old
 	if _, after, ok := strings.Cut(old, "://"); ok {
-		p.add(t, path, fmt.Sprintf(msgEndpointScheme, old, scheme,
-			scheme+"://"+old+"/jsz", p.endpoint), framework.Warning)
+		out = append(out, fmt.Sprintf(msgEndpointScheme, old, scheme, scheme+"://"+old+"/jsz", p.cfg.Endpoint))
 		hostPort = after
 	}
 	hostPort, _, _ = strings.Cut(hostPort, "/")
 	_, port, err := net.SplitHostPort(hostPort)
+	_, want, _ := net.SplitHostPort(p.cfg.Endpoint)
 	switch {
 	case err != nil || port == "":
 		defaultPort := "80"
 		if https {
 			defaultPort = "443"
 		}
-		p.add(t, path, fmt.Sprintf(msgEndpointNoPort, old, defaultPort, p.port, p.endpoint), framework.Warning)
-	case port != p.port:
+		out = append(out, fmt.Sprintf(msgEndpointNoPort, old, defaultPort, want, p.cfg.Endpoint))
+	case port != want:
 		note := ""
 		if port == "4222" {
 			note = msgClientPort
 		}
-		p.add(t, path, fmt.Sprintf(msgEndpointPort, old, port, p.port, note, p.endpoint), framework.Warning)
+		out = append(out, fmt.Sprintf(msgEndpointPort, old, port, want, note, p.cfg.Endpoint))
 	}
+	return out
 }
 
 // checkAccount reports the system account, and a trigger without any
-// account unless a TriggerAuthentication may provide it (KEDA reads account
-// and accountID from there too).
-func (p *plan) checkAccount(t trigger, md *yaml.RNode, hasAuthRef bool) {
+// account unless a TriggerAuthentication may provide it. KEDA reads account
+// and accountID from the authentication first: when the build holds one that
+// supplies them, the metadata's are moot and the authentication is named.
+func (p *plan) checkAccount(t trigger, md *yaml.RNode, a *auth) {
+	if a != nil {
+		for _, key := range []string{"account", "accountID"} {
+			if where, ok := a.supplies[key]; ok {
+				p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthAccount, key, a, where), framework.Warning)
+				return
+			}
+		}
+	}
 	found := false
 	for _, key := range []string{"account", "accountID"} {
 		v := scalarValue(md, key)
@@ -80,7 +95,8 @@ func (p *plan) checkAccount(t trigger, md *yaml.RNode, hasAuthRef bool) {
 			p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgSysAccount, key), framework.Warning)
 		}
 	}
-	if !found && !hasAuthRef {
+	// An authentication outside the build may supply the account.
+	if !found && (a != nil || t.authRef() == "") {
 		p.add(t, t.path.Child("metadata", "account"), msgNoAccount, framework.Warning)
 	}
 }
@@ -106,6 +122,11 @@ func (p *plan) checkStreamAndConsumer(t trigger, md *yaml.RNode) {
 				fmt.Sprintf(msgAlias, c.key, c.alias, c.key, c.key, describeValue(alias.Value.YNode())), framework.Warning)
 		case !has:
 			p.add(t, t.path.Child("metadata", c.key), fmt.Sprintf(msgMissing, c.key, c.what, c.key), framework.Warning)
+		default:
+			v := scalarValue(md, c.key)
+			for _, e := range v1alpha1.ValidateNATSName(v, t.path.Child("metadata", c.key), c.what) {
+				p.add(t, t.path.Child("metadata", c.key), fmt.Sprintf(msgNATSName, v, e.Detail, c.key), framework.Warning)
+			}
 		}
 	}
 }
@@ -145,7 +166,7 @@ func (p *plan) checkStrings(t trigger, md *yaml.RNode, endpointFixed bool) {
 		if v.Kind == yaml.ScalarNode && v.ShortTag() != yaml.NodeTagNull {
 			subject = v.Value
 		}
-		p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgNotStr, subject, what, t.obj.GetKind(), write), framework.Warning)
+		p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgNotStr, subject, what, t.kind, write), framework.Warning)
 	}
 }
 

@@ -39,7 +39,7 @@ func (NATSHeadless) Process(rl *framework.ResourceList) error {
 
 	// Everything is checked before anything is changed, so that a failing
 	// run leaves every item exactly as it was.
-	p := planAll(rl.Items, cfg.Spec.Endpoint)
+	p := planAll(rl.Items, &cfg.Spec)
 	if cfg.Spec.Strict {
 		escalate(p.findings)
 	}

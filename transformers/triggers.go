@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -24,51 +25,31 @@ const (
 var scalableKinds = map[string]bool{"ScaledObject": true, "ScaledJob": true}
 
 const (
-	msgEndpointSet = "set to %q (was %q): KEDA must poll the NATS headless service, because in a NATS cluster " +
-		"it asks each node by its pod DNS name for the consumer leader and only a headless service has such names"
-	msgEndpointAdded = "set to %q (was missing): KEDA needs the NATS monitoring endpoint, and must poll the headless service " +
-		"to find the consumer leader in a NATS cluster"
-	msgAuthRefEndpoint = "no natsServerMonitoringEndpoint in metadata: it comes from %s (authenticationRef), which this transformer " +
-		"cannot see and does not guess at; make sure it sets natsServerMonitoringEndpoint to %q, or write " +
+	keyUseHTTPS = "useHttps"
+
+	msgEndpointAdded   = "set to %q (was missing)"
+	msgEndpointNotStr  = "%s is not a string: KEDA needs the host:port of the NATS monitoring port; write %q (this transformer has set it)"
+	msgAuthRefEndpoint = "no natsServerMonitoringEndpoint in metadata: it comes from %s (authenticationRef), which is not in this build, " +
+		"so this transformer cannot see it and does not guess at it; make sure it sets natsServerMonitoringEndpoint to %q, or write " +
 		"natsServerMonitoringEndpoint: %q in this trigger's metadata and remove it from %s"
 	msgAuthRefPrecedence = "KEDA reads natsServerMonitoringEndpoint from %s (authenticationRef) before this metadata: " +
 		"if it sets one, set it to %q there too"
-	msgWrittenAs      = " (in the source, %q: kustomize renamed it)"
-	msgMetadataNotMap = "must be a mapping of strings (KEDA's trigger parameters); the endpoint was not set"
+	msgAuthSupplies = "KEDA reads natsServerMonitoringEndpoint from %s (%s) before this trigger's metadata, so this transformer " +
+		"leaves the metadata as it is: rewriting it would not change what KEDA polls; "
+	msgAuthHintMetadata = "make sure the value there is %q (this trigger's metadata endpoint, repaired)"
+	msgAuthHintNone     = "make sure the value there is host:port of the headless Service of that NATS install, without a scheme, " +
+		"such as %q"
+	msgTriggersNotList = "must be a list of triggers: KEDA and the API server refuse anything else; nothing in it was checked or changed"
+	msgWrittenAs       = " (in the source, %q: kustomize renamed it)"
+	msgMetadataNotMap  = "must be a mapping of strings (KEDA's trigger parameters); the endpoint was not set"
 )
 
 // trigger is one nats-jetstream trigger of a ScaledObject or ScaledJob.
 type trigger struct {
 	obj  *yaml.RNode // the ScaledObject or ScaledJob
+	kind string      // obj's kind
 	node *yaml.RNode // the trigger, a mapping
 	path *field.Path // spec.triggers[i]
-}
-
-// natsTriggers finds every nats-jetstream trigger of every KEDA ScaledObject
-// and ScaledJob, in item order and then trigger order. Anything that is not
-// shaped like a trigger is left to KEDA and the API server to refuse.
-func natsTriggers(items []*yaml.RNode) []trigger {
-	var out []trigger
-	for _, it := range items {
-		if it.YNode().Kind != yaml.MappingNode || it.GetApiVersion() != kedaAPIVersion || !scalableKinds[it.GetKind()] {
-			continue
-		}
-		seq, err := it.Pipe(yaml.Lookup("spec", "triggers"))
-		if err != nil || seq == nil || seq.YNode().Kind != yaml.SequenceNode {
-			continue
-		}
-		for i, el := range seq.Content() {
-			if el.Kind != yaml.MappingNode {
-				continue
-			}
-			t := yaml.NewRNode(el)
-			if scalarValue(t, "type") != natsTrigger {
-				continue
-			}
-			out = append(out, trigger{obj: it, node: t, path: field.NewPath("spec", "triggers").Index(i)})
-		}
-	}
-	return out
 }
 
 // metadata returns the trigger's metadata mapping, nil when it is absent or
@@ -124,29 +105,53 @@ type fix struct {
 	t     trigger
 	old   *yaml.Node // the current value; nil when the field is absent
 	value string
+	https bool // useHttps becomes "true" as well
 }
 
 // apply makes the change. A scalar is changed where it stands, so its
 // position, quoting and comments are kept.
 func (f *fix) apply() error {
-	if n := f.old; n != nil && n.Kind == yaml.ScalarNode {
-		n.Value = f.value
-		n.Tag = yaml.NodeTagString
-		n.Style &^= yaml.LiteralStyle | yaml.FoldedStyle | yaml.TaggedStyle
-		return nil
+	if f.old != nil && f.old.Kind == yaml.ScalarNode && !f.https {
+		return setString(nil, f.old, keyEndpoint, f.value)
 	}
 	md, err := f.t.ensureMetadata()
 	if err != nil {
 		return err
 	}
-	return md.PipeE(yaml.SetField(keyEndpoint, yaml.NewStringRNode(f.value)))
+	if err := setString(md, f.old, keyEndpoint, f.value); err != nil {
+		return err
+	}
+	if !f.https {
+		return nil
+	}
+	var cur *yaml.Node
+	if h := md.Field(keyUseHTTPS); h != nil {
+		cur = h.Value.YNode()
+	}
+	return setString(md, cur, keyUseHTTPS, "true")
+}
+
+// setString sets md[key], whose current value is cur (nil when absent), to
+// the string value.
+func setString(md *yaml.RNode, cur *yaml.Node, key, value string) error {
+	if cur != nil && cur.Kind == yaml.ScalarNode {
+		cur.Value = value
+		cur.Tag = yaml.NodeTagString
+		cur.Style &^= yaml.LiteralStyle | yaml.FoldedStyle | yaml.TaggedStyle
+		return nil
+	}
+	return md.PipeE(yaml.SetField(key, yaml.NewStringRNode(value)))
 }
 
 // plan is everything one run will report and change, computed before any
 // item is touched.
 type plan struct {
-	endpoint string // the configured endpoint
-	port     string // its port
+	cfg      *v1alpha1.NATSHeadlessEndpointSpec
+	inv      *inventory
+	fallback string // the endpoint of a trigger without one
+	// repairs memoizes repairEndpoint: a build repeats a few endpoints
+	// many times.
+	repairs  map[[2]string]repair
 	fixes    []*fix
 	findings framework.Results
 	// fixResults are the info results that describe fixes: they are dropped
@@ -156,28 +161,45 @@ type plan struct {
 
 // planAll checks every nats-jetstream trigger among items and plans the
 // endpoint fixes. It changes nothing.
-func planAll(items []*yaml.RNode, endpoint string) *plan {
-	_, port, _ := net.SplitHostPort(endpoint)
-	p := &plan{endpoint: endpoint, port: port, fixResults: map[*framework.Result]bool{}}
-	for _, t := range natsTriggers(items) {
+func planAll(items []*yaml.RNode, cfg *v1alpha1.NATSHeadlessEndpointSpec) *plan {
+	triggers, inv, bad := scanItems(items)
+	p := &plan{cfg: cfg, inv: inv, fixResults: map[*framework.Result]bool{}, repairs: map[[2]string]repair{}}
+	p.fallback = p.defaultEndpoint()
+	for _, obj := range bad {
+		r := krm.FieldResult(obj, "spec.triggers", msgTriggersNotList+writtenAs(obj), framework.Warning)
+		p.findings = append(p.findings, r)
+	}
+	for _, t := range triggers {
 		md, ok := t.metadata()
 		if !ok {
 			p.add(t, t.path.Child("metadata"), msgMetadataNotMap, framework.Warning)
 			continue
 		}
-		fixed := p.planEndpoint(t, md)
-		p.checkAccount(t, md, t.authRef() != "")
+		a := inv.authOf(t)
+		fixed := p.planEndpoint(t, md, a)
+		p.checkAccount(t, md, a)
 		p.checkStreamAndConsumer(t, md)
 		p.checkStrings(t, md, fixed)
 	}
 	return p
 }
 
+// defaultEndpoint is what a trigger without an endpoint gets: spec.endpoint,
+// or the headless Service of spec.namespace.
+func (p *plan) defaultEndpoint() string {
+	if p.cfg.Endpoint != "" {
+		return p.cfg.Endpoint
+	}
+	svc, _ := p.headlessService("", p.cfg.Namespace)
+	return net.JoinHostPort(svc+"."+p.cfg.Namespace+".svc.cluster.local", monitorPort)
+}
+
 // planEndpoint plans the endpoint fix of one trigger and reports what was
-// wrong with the old value. It reports whether the endpoint will be set.
-func (p *plan) planEndpoint(t trigger, md *yaml.RNode) bool {
+// wrong with the old value. a is the authentication the trigger names when
+// the build holds it. It reports whether the endpoint will be set.
+func (p *plan) planEndpoint(t trigger, md *yaml.RNode, a *auth) bool {
 	path := t.path.Child("metadata", keyEndpoint)
-	auth := t.authRef()
+	authRef := t.authRef()
 	var cur *yaml.Node
 	if md != nil {
 		if f := md.Field(keyEndpoint); f != nil {
@@ -186,33 +208,83 @@ func (p *plan) planEndpoint(t trigger, md *yaml.RNode) bool {
 	}
 	// KEDA treats a null or empty parameter as absent.
 	present := cur != nil && cur.ShortTag() != yaml.NodeTagNull && !(cur.Kind == yaml.ScalarNode && cur.Value == "")
+	scalar := present && cur.Kind == yaml.ScalarNode
 
+	// What the endpoint should be, and what was wrong with it.
+	value, https := p.fallback, false
+	var warnings []string
 	switch {
-	case !present && auth != "":
+	case scalar && p.cfg.Endpoint != "":
+		value = p.cfg.Endpoint
+		if cur.Value != value {
+			warnings = p.explicitWarnings(cur.Value, scalarValue(md, keyUseHTTPS) == "true")
+		}
+		if h, ok := parseServiceHost(splitEndpoint(value).host); ok && h.namespace != "" {
+			warnings = append(warnings, p.checkHeadless(value, h)...)
+		}
+	case scalar:
+		key := [2]string{cur.Value, t.kind}
+		r, ok := p.repairs[key]
+		if !ok {
+			r = p.repairEndpoint(cur.Value, t.kind)
+			p.repairs[key] = r
+		}
+		value, warnings = r.value, r.warnings
+		https = r.https && scalarValue(md, "useHttps") != "true"
+	case present:
+		warnings = []string{fmt.Sprintf(msgEndpointNotStr, describeValue(cur), value)}
+	}
+
+	if a != nil {
+		if where, ok := a.supplies[keyEndpoint]; ok {
+			hint := fmt.Sprintf(msgAuthHintMetadata, value)
+			if !present {
+				hint = fmt.Sprintf(msgAuthHintNone, value)
+			}
+			p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthSupplies, a, where)+hint, framework.Warning)
+			return false
+		}
+	}
+	if !present && a == nil && authRef != "" {
 		p.add(t, t.path.Child("authenticationRef"),
-			fmt.Sprintf(msgAuthRefEndpoint, auth, p.endpoint, p.endpoint, auth), framework.Warning)
+			fmt.Sprintf(msgAuthRefEndpoint, authRef, value, value, authRef), framework.Warning)
 		return false
-	case present && cur.Kind == yaml.ScalarNode && cur.ShortTag() == yaml.NodeTagString && cur.Value == p.endpoint:
+	}
+	for _, w := range warnings {
+		p.add(t, path, w, framework.Warning)
+	}
+	switch {
+	case scalar && cur.ShortTag() == yaml.NodeTagString && cur.Value == value && !https:
 		// Already right: untouched.
 	case present:
 		old := describeValue(cur)
-		r := p.add(t, path, fmt.Sprintf(msgEndpointSet, p.endpoint, old), framework.Info)
-		r.Field.CurrentValue, r.Field.ProposedValue = old, p.endpoint
+		r := p.add(t, path, fmt.Sprintf(msgSet, value, old), framework.Info)
+		r.Field.CurrentValue, r.Field.ProposedValue = old, value
 		p.fixResults[r] = true
-		p.fixes = append(p.fixes, &fix{t: t, old: cur, value: p.endpoint})
-		if cur.Kind == yaml.ScalarNode {
-			p.checkEndpointValue(t, path, cur.Value, scalarValue(md, "useHttps") == "true")
-		}
+		p.fixes = append(p.fixes, &fix{t: t, old: cur, value: value, https: https})
 	default:
-		r := p.add(t, path, fmt.Sprintf(msgEndpointAdded, p.endpoint), framework.Info)
-		r.Field.ProposedValue = p.endpoint
+		p.add(t, path, fmt.Sprintf(msgAdded, value), framework.Warning)
+		r := p.add(t, path, fmt.Sprintf(msgEndpointAdded, value), framework.Info)
+		r.Field.ProposedValue = value
 		p.fixResults[r] = true
-		p.fixes = append(p.fixes, &fix{t: t, old: cur, value: p.endpoint})
+		p.fixes = append(p.fixes, &fix{t: t, old: cur, value: value})
 	}
-	if auth != "" {
-		p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthRefPrecedence, auth, p.endpoint), framework.Info)
+	if authRef != "" && a == nil {
+		p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthRefPrecedence, authRef, value), framework.Info)
 	}
 	return true
+}
+
+// explicitWarnings are the warnings about an endpoint that spec.endpoint
+// replaces: a scheme or port mistake, and a move to another namespace.
+func (p *plan) explicitWarnings(old string, https bool) []string {
+	warnings := p.checkEndpointValue(old, https)
+	oldNS, oldWhere := namespaceOf(old)
+	newNS, newWhere := namespaceOf(p.cfg.Endpoint)
+	if oldWhere != newWhere || oldNS != newNS {
+		warnings = append(warnings, fmt.Sprintf(msgMoved, p.cfg.Endpoint, old, oldWhere, newWhere))
+	}
+	return warnings
 }
 
 // add records one result about the field at path of t's resource.
@@ -254,11 +326,31 @@ func scalarValue(n *yaml.RNode, key string) string {
 	if n == nil {
 		return ""
 	}
-	f := n.Field(key)
-	if f == nil || f.Value.YNode().Kind != yaml.ScalarNode || f.Value.YNode().ShortTag() == yaml.NodeTagNull {
+	return scalarOf(child(n.YNode(), key))
+}
+
+// scalarOf is the value of a scalar node, or "" for anything else.
+func scalarOf(v *yaml.Node) string {
+	if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() == yaml.NodeTagNull {
 		return ""
 	}
-	return f.Value.YNode().Value
+	return v.Value
+}
+
+// child is the value of field key of mapping n, or nil. It reads the nodes
+// directly: the lookups run for every item of the build, and RNode.Field
+// allocates three wrappers a call. (The first match is the only one: the
+// YAML decoder refuses a mapping with a duplicate key.)
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // describeValue renders a value for a message: a scalar as it is, anything

@@ -44,8 +44,9 @@ func TestNATSHeadlessEndpointDefaults(t *testing.T) {
 				t.Fatalf("unexpected errors: %v", errs)
 			}
 			cfg.Default()
-			if cfg.Spec.Endpoint != DefaultMonitoringEndpoint {
-				t.Errorf("endpoint = %q, want %q", cfg.Spec.Endpoint, DefaultMonitoringEndpoint)
+			want := NATSHeadlessEndpointSpec{ServiceName: "nats-headless", Namespace: "nats"}
+			if cfg.Spec != want {
+				t.Errorf("defaulted spec = %+v, want %+v (no endpoint: each trigger is repaired where it stands)", cfg.Spec, want)
 			}
 			if cfg.Spec.Strict {
 				t.Error("strict should default to false")
@@ -55,8 +56,8 @@ func TestNATSHeadlessEndpointDefaults(t *testing.T) {
 			}
 			// Default is idempotent.
 			cfg.Default()
-			if cfg.Spec.Endpoint != DefaultMonitoringEndpoint {
-				t.Errorf("second Default changed the endpoint to %q", cfg.Spec.Endpoint)
+			if cfg.Spec != want {
+				t.Errorf("second Default changed the spec to %+v", cfg.Spec)
 			}
 		})
 	}
@@ -68,8 +69,16 @@ func TestNATSHeadlessEndpointKeepsUserValues(t *testing.T) {
 		t.Fatalf("unexpected errors: %v", errs)
 	}
 	cfg.Default()
-	if cfg.Spec.Endpoint != "nats-headless.messaging.svc:9222" || !cfg.Spec.Strict {
-		t.Errorf("got %+v", cfg.Spec)
+	if want := (NATSHeadlessEndpointSpec{Endpoint: "nats-headless.messaging.svc:9222", Strict: true}); cfg.Spec != want {
+		t.Errorf("got %+v, want %+v (an endpoint gets no service name or namespace)", cfg.Spec, want)
+	}
+	cfg, errs = decodeNHE(t, nheHeader+"spec:\n  serviceName: my-nats-headless\n  namespace: messaging\n")
+	if len(errs) > 0 {
+		t.Fatalf("unexpected errors: %v", errs)
+	}
+	cfg.Default()
+	if want := (NATSHeadlessEndpointSpec{ServiceName: "my-nats-headless", Namespace: "messaging"}); cfg.Spec != want {
+		t.Errorf("got %+v, want %+v", cfg.Spec, want)
 	}
 	if errs := cfg.Validate(); len(errs) > 0 {
 		t.Errorf("unexpected errors: %v", errs)
@@ -95,6 +104,12 @@ func TestNATSHeadlessEndpointInvalid(t *testing.T) {
 			[]string{`spec.endpoint`, `not a port number`}},
 		{"bad host", "spec:\n  endpoint: NATS_Headless:8222\n",
 			[]string{`spec.endpoint`, `host "NATS_Headless"`}},
+		{"endpoint and service name", "spec:\n  endpoint: nats-headless.nats:8222\n  serviceName: nats-headless\n  namespace: nats\n",
+			[]string{`spec.namespace: Forbidden`, `spec.serviceName: Forbidden`}},
+		{"bad service name", "spec:\n  serviceName: 1nats\n",
+			[]string{`spec.serviceName`, `a Service name`}},
+		{"bad namespace", "spec:\n  namespace: NATS\n",
+			[]string{`spec.namespace`, `a namespace name`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, errs := decodeNHE(t, nheHeader+tc.spec)

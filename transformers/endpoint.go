@@ -1,0 +1,236 @@
+package transformers
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// monitorPort is where NATS serves /varz and /jsz (nats-server -m 8222, the
+// official chart's "monitor" port).
+const monitorPort = "8222"
+
+// headlessSuffix ends the headless Service's name in the official NATS
+// chart: "<release>" is the client service, "<release>-headless" the
+// headless one.
+const headlessSuffix = "-headless"
+
+const (
+	msgSchemeHTTP = "%q has the scheme http://, but KEDA adds http:// or https:// itself (from useHttps) " +
+		"and would poll %q; write host:port only, %q"
+	msgSchemeHTTPS = "%q has the scheme https://, but KEDA takes https from useHttps, not from the endpoint, " +
+		"and would poll %q; write %q and useHttps: \"true\" (this transformer sets both)"
+	msgSchemeOther = "%q has the scheme %s://, but natsServerMonitoringEndpoint is the HTTP monitoring port, " +
+		"not a client URL; write host:port only, %q"
+	msgPath    = "%q has a path, but KEDA appends /varz and /jsz itself; write host:port only, %q"
+	msgPort    = "%q uses port %s, but NATS serves monitoring (/jsz) on port " + monitorPort + "%s; write %q"
+	msgNoPort  = "%q has no port, so KEDA would poll port %s, but NATS serves monitoring (/jsz) on port " + monitorPort + "; write %q"
+	msgShort   = "%q names no namespace, so KEDA resolves it in its own namespace, not this %s's; assuming NATS runs in namespace %q (spec.namespace): write %q"
+	msgGuessed = "%q names Service %q, which is neither headless in this build nor the client Service of the NATS install " +
+		"(a chart install names its headless Service after it, plus \"-headless\"); assuming the NATS install of namespace %q has the headless Service %q (%s): write %q"
+	msgNoHeadless = "this build holds Services in namespace %q (%s) but none is headless (clusterIP: None), so %q is not among them; " +
+		"in a NATS cluster whose servers do not advertise client URLs KEDA asks each node as <pod>.<endpoint host>, which resolves only under a headless Service"
+	msgNotHeadless = "%q names Service %s/%s, which this build holds, but it is not headless (clusterIP: None): in a NATS cluster whose servers " +
+		"do not advertise client URLs KEDA asks each node as <pod>.%s, which resolves only under a headless Service"
+	msgNotService = "%q is not the DNS name of a Service (<service>, <service>.<namespace> or <service>.<namespace>.svc[.<cluster domain>]), " +
+		"so this transformer cannot tell whether it reaches every NATS node and leaves the host as it is; set spec.endpoint to choose the endpoint"
+	msgMoved = "spec.endpoint %q replaces %q, which pointed at %s: KEDA now polls the NATS of %s for this trigger; " +
+		"check that its stream lives there, or remove spec.endpoint to repair each endpoint where it stands"
+	msgAdded = "no natsServerMonitoringEndpoint: KEDA refuses the trigger without one; write %q (this transformer has set it)"
+	msgSet   = "set to %q (was %q): KEDA reads the consumer's lag from the NATS monitoring port, and in a NATS cluster whose servers " +
+		"do not advertise client URLs (the official chart's default) it asks each node by its pod DNS name, which only a headless Service has"
+)
+
+// endpoint is an endpoint split the way the transformer reasons about it.
+type endpoint struct {
+	scheme, host, port, path string
+}
+
+func splitEndpoint(raw string) endpoint {
+	var e endpoint
+	rest := raw
+	if s, after, ok := strings.Cut(raw, "://"); ok {
+		e.scheme, rest = strings.ToLower(s), after
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest, e.path = rest[:i], rest[i:]
+	}
+	if h, p, err := net.SplitHostPort(rest); err == nil {
+		e.host, e.port = h, p
+	} else {
+		e.host = strings.TrimSuffix(rest, ":")
+	}
+	return e
+}
+
+// serviceHost is a host read as the DNS name of a Service: "<service>",
+// "<service>.<namespace>" or "<service>.<namespace>.svc[.<cluster domain>]".
+type serviceHost struct {
+	service, namespace string
+	suffix             string // what follows the namespace, as written: "", ".svc", ".svc.cluster.local"
+}
+
+func parseServiceHost(host string) (serviceHost, bool) {
+	if host == "" || net.ParseIP(host) != nil || len(validation.IsDNS1123Subdomain(host)) > 0 {
+		return serviceHost{}, false
+	}
+	labels := strings.SplitN(host, ".", 3)
+	switch len(labels) {
+	case 1:
+		return serviceHost{service: labels[0]}, true
+	case 2:
+		return serviceHost{service: labels[0], namespace: labels[1]}, true
+	}
+	if labels[2] != "svc" && !strings.HasPrefix(labels[2], "svc.") {
+		return serviceHost{}, false
+	}
+	return serviceHost{service: labels[0], namespace: labels[1], suffix: "." + labels[2]}, true
+}
+
+func (h serviceHost) String() string {
+	if h.namespace == "" {
+		return h.service
+	}
+	return h.service + "." + h.namespace + h.suffix
+}
+
+// repair is the endpoint a trigger should have and why, in the
+// repair-in-place mode.
+type repair struct {
+	value    string
+	https    bool     // useHttps must become "true"
+	warnings []string // on the endpoint field
+}
+
+// repairEndpoint applies the rules of the repair-in-place mode to one
+// endpoint (README, "NATSHeadlessEndpoint"): strip a scheme and a path, keep
+// a headless service, make the service of a namespace-qualified name that
+// install's headless Service, qualify a short name with spec.namespace, and
+// use the monitoring port. kind is the trigger's resource kind, for messages.
+func (p *plan) repairEndpoint(raw, kind string) repair {
+	e := splitEndpoint(raw)
+	r := repair{https: e.scheme == "https"}
+	host := e.host
+	h, isService := parseServiceHost(e.host)
+	var renamed, source string
+	if isService {
+		ns, suffix := h.namespace, h.suffix
+		if ns == "" {
+			ns, suffix = p.cfg.Namespace, ".svc.cluster.local"
+		}
+		svc, from := p.headlessService(h.service, ns)
+		if svc != h.service && !p.chartClient(h.service, svc) {
+			renamed, source = h.service, from
+		}
+		h = serviceHost{service: svc, namespace: ns, suffix: suffix}
+		host = h.String()
+	}
+	r.value = net.JoinHostPort(host, monitorPort)
+
+	warn := func(format string, args ...any) { r.warnings = append(r.warnings, fmt.Sprintf(format, args...)) }
+	switch e.scheme {
+	case "":
+	case "http":
+		warn(msgSchemeHTTP, raw, "http://"+raw+"/jsz", r.value)
+	case "https":
+		warn(msgSchemeHTTPS, raw, "http://"+raw+"/jsz", r.value)
+	default:
+		warn(msgSchemeOther, raw, e.scheme, r.value)
+	}
+	if e.path != "" && e.path != "/" {
+		warn(msgPath, raw, r.value)
+	}
+	switch {
+	case !isService:
+		warn(msgNotService, e.host)
+	case splitNamespace(e.host) == "":
+		warn(msgShort, raw, kind, h.namespace, r.value)
+	}
+	if renamed != "" {
+		warn(msgGuessed, raw, renamed, h.namespace, h.service, source, r.value)
+	}
+	if isService {
+		r.warnings = append(r.warnings, p.checkHeadless(raw, h)...)
+	}
+	switch {
+	case e.port == "" && r.https:
+		warn(msgNoPort, raw, "443", r.value)
+	case e.port == "":
+		warn(msgNoPort, raw, "80", r.value)
+	case e.port != monitorPort:
+		note := ""
+		if e.port == "4222" {
+			note = msgClientPort
+		}
+		warn(msgPort, raw, e.port, note, r.value)
+	}
+	return r
+}
+
+// splitNamespace is the namespace a Service host names, "" for a short name.
+func splitNamespace(host string) string {
+	_, rest, _ := strings.Cut(host, ".")
+	ns, _, _ := strings.Cut(rest, ".")
+	return ns
+}
+
+// chartClient reports whether old is the client Service of the NATS chart
+// install whose headless Service is svc: its name minus "-headless", or the
+// client Service of spec.serviceName's install. Renaming it is no guess.
+func (p *plan) chartClient(old, svc string) bool {
+	return old+headlessSuffix == svc || old+headlessSuffix == p.cfg.ServiceName
+}
+
+// headlessService is the headless Service an endpoint naming Service old in
+// namespace ns should name, and where that name comes from.
+func (p *plan) headlessService(old, ns string) (svc, source string) {
+	if strings.HasSuffix(old, headlessSuffix) {
+		return old, ""
+	}
+	if _, headless := p.inv.serviceIn(ns, old); headless {
+		return old, ""
+	}
+	if svc := p.inv.headlessIn(ns, old+headlessSuffix, p.cfg.ServiceName); svc != "" {
+		return svc, "the headless Service this build holds there"
+	}
+	return p.cfg.ServiceName, "spec.serviceName"
+}
+
+// checkHeadless reports what the build shows about the Service the
+// endpoint will name: that it is there but not headless, or that its
+// namespace holds Services but no headless one.
+func (p *plan) checkHeadless(raw string, h serviceHost) []string {
+	found, headless := p.inv.serviceIn(h.namespace, h.service)
+	switch {
+	case found && !headless:
+		return []string{fmt.Sprintf(msgNotHeadless, raw, h.namespace, h.service, h.String())}
+	case found:
+		return nil
+	}
+	var names []string
+	for _, s := range p.inv.services[h.namespace] {
+		if s.headless {
+			return nil
+		}
+		names = append(names, s.name)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf(msgNoHeadless, h.namespace, strings.Join(names, ", "), h.String())}
+}
+
+// namespaceOf describes where an endpoint points, for msgMoved, and the
+// namespace ("" when it names none or is not a Service).
+func namespaceOf(raw string) (ns, where string) {
+	h, ok := parseServiceHost(splitEndpoint(raw).host)
+	switch {
+	case !ok:
+		return "", "a host that is not a Service name"
+	case h.namespace == "":
+		return "", "KEDA's own namespace (the name has none)"
+	}
+	return h.namespace, fmt.Sprintf("namespace %q", h.namespace)
+}
