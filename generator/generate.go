@@ -83,6 +83,9 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) 
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	if errs := checkPatched(eds, dep, &typed, asMap); len(errs) > 0 {
+		return nil, errs
+	}
 	// Keep the merged map rather than the typed Deployment: both encode the
 	// same fields, and the map keeps the patch's values byte for byte.
 	var out map[string]any
