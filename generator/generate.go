@@ -46,6 +46,12 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) 
 	dep := deployment(eds)
 	patch := eds.Spec.CustomDeployment
 	if patch == nil || len(patch.Raw) == 0 || string(patch.Raw) == "null" {
+		// The generated pod meets "restricted" by construction; checking it
+		// anyway costs microseconds and keeps that true.
+		if errs := checkPodSecurity(eds.Spec.PodSecurity, &dep.Spec.Template, nil); len(errs) > 0 {
+			return nil, field.ErrorList{field.InternalError(field.NewPath("spec"),
+				fmt.Errorf("eds-fn generated a pod that %s", errs[0].Detail))}
+		}
 		return dep, nil
 	}
 	p := field.NewPath("spec", "customDeployment")

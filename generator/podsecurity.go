@@ -13,15 +13,39 @@ import (
 	"k8s.io/pod-security-admission/policy"
 )
 
-// evaluator is the API server's Pod Security admission, built once: its
-// checks are indexed by version at construction.
+// evaluator is the API server's Pod Security admission, built once, on
+// first use, from latestChecks.
 var evaluator = sync.OnceValue(func() policy.Evaluator {
-	e, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	e, err := policy.NewEvaluator(latestChecks(), nil)
 	if err != nil {
 		panic(fmt.Sprintf("pod-security-admission's own checks are invalid: %v", err))
 	}
 	return e
 })
+
+// latestChecks are the default checks as they are at the newest policy
+// version, the only one eds-fn evaluates: each check keeps only its last
+// revision (the one the full registry runs at that version, with its
+// overrides), moved to that version. NewEvaluator indexes every check by
+// every version from 1.0 up; with the full history that costs about four
+// times as much (0.4 ms against 0.1 ms on a busy machine), on the start-up
+// path of every run. TestLatestChecksEvaluateAsTheFullRegistry holds them
+// to the same results.
+func latestChecks() []policy.Check {
+	checks := policy.DefaultChecks()
+	var newest psapi.Version
+	for _, c := range checks {
+		if v := c.Versions[len(c.Versions)-1].MinimumVersion; newest.Older(v) {
+			newest = v
+		}
+	}
+	for i, c := range checks {
+		last := c.Versions[len(c.Versions)-1]
+		last.MinimumVersion = newest
+		checks[i].Versions = []policy.VersionedCheck{last}
+	}
+	return checks
+}
 
 // psaFields maps a check's ForbiddenReason to the field it looks at, in a
 // container (or, for pod-level checks, in the pod spec), so that a violation
