@@ -21,7 +21,8 @@ const (
 
 // Generate returns the ServiceAccount, Service, Deployment and ScaledObject of
 // a defaulted and valid EventDrivenService, in that order. The only errors it
-// can find are in spec.customDeployment, which is checked by applying it.
+// can find are in spec.customDeployment, which is checked by applying it and
+// checking the result (guardrails.go, podsecurity.go).
 func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList) {
 	dep, errs := patchedDeployment(eds)
 	if len(errs) > 0 {

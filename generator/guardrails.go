@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -306,22 +305,4 @@ func blameDup(cur, first placed) *field.Path {
 		return first.path
 	}
 	return cur.path
-}
-
-// quoted are the names a Pod Security check's detail lists ("container
-// \"a\" must ...", "volumes \"x\", \"y\"").
-func quoted(detail string) []string {
-	var out []string
-	for {
-		i := strings.IndexByte(detail, '"')
-		if i < 0 {
-			return out
-		}
-		j := strings.IndexByte(detail[i+1:], '"')
-		if j < 0 {
-			return out
-		}
-		out = append(out, detail[i+1:i+1+j])
-		detail = detail[i+2+j:]
-	}
 }

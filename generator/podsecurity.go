@@ -183,3 +183,21 @@ func containersOf(pod *corev1.PodSpec, kind string) []string {
 	}
 	return names
 }
+
+// quoted are the names a Pod Security check's detail lists ("container
+// \"a\" must ...", "volumes \"x\", \"y\"").
+func quoted(detail string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(detail, '"')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(detail[i+1:], '"')
+		if j < 0 {
+			return out
+		}
+		out = append(out, detail[i+1:i+1+j])
+		detail = detail[i+2+j:]
+	}
+}

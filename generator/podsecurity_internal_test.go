@@ -47,9 +47,15 @@ spec:
 		"capabilities": func(p *corev1.PodTemplateSpec) {
 			p.Spec.InitContainers[0].SecurityContext.Capabilities = &corev1.Capabilities{Add: []corev1.Capability{"SYS_ADMIN", "NET_BIND_SERVICE"}}
 		},
-		"escalation":  func(p *corev1.PodTemplateSpec) { p.Spec.Containers[0].SecurityContext.AllowPrivilegeEscalation = &yes },
-		"root":        func(p *corev1.PodTemplateSpec) { p.Spec.SecurityContext.RunAsUser = &zero; p.Spec.SecurityContext.RunAsNonRoot = nil },
-		"no non-root": func(p *corev1.PodTemplateSpec) { p.Spec.SecurityContext.RunAsNonRoot = nil; p.Spec.Containers[0].SecurityContext.RunAsNonRoot = nil },
+		"escalation": func(p *corev1.PodTemplateSpec) { p.Spec.Containers[0].SecurityContext.AllowPrivilegeEscalation = &yes },
+		"root": func(p *corev1.PodTemplateSpec) {
+			p.Spec.SecurityContext.RunAsUser = &zero
+			p.Spec.SecurityContext.RunAsNonRoot = nil
+		},
+		"no non-root": func(p *corev1.PodTemplateSpec) {
+			p.Spec.SecurityContext.RunAsNonRoot = nil
+			p.Spec.Containers[0].SecurityContext.RunAsNonRoot = nil
+		},
 		"seccomp": func(p *corev1.PodTemplateSpec) {
 			p.Spec.SecurityContext.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeUnconfined}
 		},
