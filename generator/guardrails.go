@@ -37,8 +37,8 @@ const (
 		"(containers: [{name: %q, ...}]); do not remove or rename it"
 	msgDupContainer = "is the name of another container or init container of the pod (the API server refuses the Deployment); " +
 		"give this container another name, or use the existing name to change that container"
-	msgDupPortName = "is the name of another port of container %q (the API server refuses the Deployment; " +
-		"the generated worker serves its health endpoints on \"http\", 8080); give this port another name"
+	msgDupPortName   = "is the name of another port of container %q (the API server refuses the Deployment); give this port another name"
+	msgHTTPPort      = "; the worker's \"http\" is its health port 8080, which the Service targets"
 	msgDupPortNumber = "container %q already has port %s; give this port another number " +
 		"(a patch entry with an existing containerPort changes that port)"
 	msgDupEnv = "is set twice in container %q (only the last value takes effect); " +
@@ -56,7 +56,7 @@ const (
 func checkPatched(eds *v1alpha1.EventDrivenService, want, got *appsv1.Deployment, patch map[string]any) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, checkContract(eds, want, got, patch)...)
-	errs = append(errs, checkAcceptable(&got.Spec.Template.Spec, patch)...)
+	errs = append(errs, checkAcceptable(&got.Spec.Template.Spec, patch, eds.Name)...)
 	errs = append(errs, checkPodSecurity(eds.Spec.PodSecurity, &got.Spec.Template, patch)...)
 	return errs
 }
@@ -176,7 +176,7 @@ func containerAt(patch map[string]any, kind, name string, nth int) (*field.Path,
 // second port named "http" on another number), and mounts of volumes that
 // exist. Each is exact and small; the API server's own validation package is
 // not importable.
-func checkAcceptable(pod *corev1.PodSpec, patch map[string]any) field.ErrorList {
+func checkAcceptable(pod *corev1.PodSpec, patch map[string]any, worker string) field.ErrorList {
 	var errs field.ErrorList
 	if len(pod.EphemeralContainers) > 0 {
 		errs = append(errs, field.Forbidden(at(patch, podSpecPath("ephemeralContainers")...), msgEphemeral))
@@ -213,7 +213,7 @@ func checkAcceptable(pod *corev1.PodSpec, patch map[string]any) field.ErrorList 
 			} else {
 				firstContainer[c.Name] = cur
 			}
-			errs = append(errs, checkContainer(c, p, entry, volumes)...)
+			errs = append(errs, checkContainer(c, p, entry, volumes, kind == "containers" && c.Name == worker)...)
 		}
 	}
 	return errs
@@ -229,8 +229,8 @@ func dnsLabel(p *field.Path, name string) field.ErrorList {
 
 // checkContainer checks one container's ports, environment and mounts; p
 // and entry are its place in the patch (entry is nil when the patch has no
-// entry for it).
-func checkContainer(c *corev1.Container, p *field.Path, entry map[string]any, volumes map[string]int) field.ErrorList {
+// entry for it), isWorker whether it is the worker.
+func checkContainer(c *corev1.Container, p *field.Path, entry map[string]any, volumes map[string]int, isWorker bool) field.ErrorList {
 	var errs field.ErrorList
 	occurrences := map[string]int{}
 	where := func(list, key string, value any) placed {
@@ -252,7 +252,11 @@ func checkContainer(c *corev1.Container, p *field.Path, entry map[string]any, vo
 				errs = append(errs, field.Invalid(pp.path.Child("name"), port.Name, msg))
 			}
 			if first, dup := portNames[port.Name]; dup {
-				errs = append(errs, field.Invalid(blameDup(pp, first).Child("name"), port.Name, fmt.Sprintf(msgDupPortName, c.Name)))
+				msg := fmt.Sprintf(msgDupPortName, c.Name)
+				if isWorker && port.Name == HTTPPortName {
+					msg += msgHTTPPort
+				}
+				errs = append(errs, field.Invalid(blameDup(pp, first).Child("name"), port.Name, msg))
 			} else {
 				portNames[port.Name] = pp
 			}

@@ -214,7 +214,7 @@ var guardCases = []guardCase{
 	{name: "service account", patch: pod("serviceAccountName: reader\nautomountServiceAccountToken: true"),
 		want: []string{"warning " + podSpec + ".serviceAccountName", "warning " + podSpec + ".automountServiceAccountToken"}, says: "warning"},
 	{name: "deprecated service account", patch: pod("serviceAccount: reader"),
-		want: []string{"warning " + podSpec + ".serviceAccount"}, says: `runs the pod as another ServiceAccount than the generated "w"`},
+		want: []string{"warning " + podSpec + ".serviceAccount"}, says: `is the deprecated alias of serviceAccountName, which eds-fn sets to "w" and which wins`},
 	{name: "pod spec replaced", patch: pod("$patch: replace\ncontainers:\n  - name: w\n    image: x:1\n    securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}"),
 		want: []string{"warning " + podSpec + ".$patch"}, says: "another ServiceAccount"},
 

@@ -55,6 +55,8 @@ func WalkPatch(v any, p *field.Path, segs ...string) (path *field.Path, value an
 const (
 	msgServiceAccount = `runs the pod as another ServiceAccount than the generated %q (which mounts no API token): ` +
 		`the worker gets that account's identity and RBAC; make sure it exists in the namespace and is meant for this worker`
+	msgDeprecatedAccount = `is the deprecated alias of serviceAccountName, which eds-fn sets to %q and which wins: ` +
+		`it changes nothing; set serviceAccountName to run the pod as another ServiceAccount`
 	msgAutomountToken = `mounts a Kubernetes API token into the pod, which the generated ServiceAccount turns off ` +
 		`because the worker talks to NATS, not to the API server; keep it only if the worker calls the API`
 	msgPodSecurityLowered = `checks the pod against Pod Security %q instead of "restricted", for this service only: ` +
@@ -86,8 +88,8 @@ func (e *EventDrivenService) patchWarnings() field.ErrorList {
 	}
 	sameAccount := func(v any) bool { return v == e.Name }
 	warn("serviceAccountName", sameAccount, fmt.Sprintf(msgServiceAccount, e.Name))
-	// The deprecated alias: the API server copies it into serviceAccountName.
-	warn("serviceAccount", func(v any) bool { return v == e.Name || v == nil }, fmt.Sprintf(msgServiceAccount, e.Name))
+	// The deprecated alias is only read when serviceAccountName is empty.
+	warn("serviceAccount", func(v any) bool { return v == e.Name || v == nil }, fmt.Sprintf(msgDeprecatedAccount, e.Name))
 	warn("automountServiceAccountToken", func(v any) bool { return v == false || v == nil }, msgAutomountToken)
 	return w
 }
