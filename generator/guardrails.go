@@ -37,7 +37,7 @@ const (
 		"(containers: [{name: %q, ...}]); do not remove or rename it"
 	msgDupContainer = "is the name of another container or init container of the pod (the API server refuses the Deployment); " +
 		"give this container another name, or use the existing name to change that container"
-	msgDupPortName   = "is the name of another port of container %q (the API server refuses the Deployment); give this port another name"
+	msgDupPortName   = "is the name of another port of container %q (the API server refuses the Deployment%s); give this port another name"
 	msgHTTPPort      = "; the worker's \"http\" is its health port 8080, which the Service targets"
 	msgDupPortNumber = "container %q already has port %s; give this port another number " +
 		"(a patch entry with an existing containerPort changes that port)"
@@ -252,11 +252,11 @@ func checkContainer(c *corev1.Container, p *field.Path, entry map[string]any, vo
 				errs = append(errs, field.Invalid(pp.path.Child("name"), port.Name, msg))
 			}
 			if first, dup := portNames[port.Name]; dup {
-				msg := fmt.Sprintf(msgDupPortName, c.Name)
+				hint := ""
 				if isWorker && port.Name == HTTPPortName {
-					msg += msgHTTPPort
+					hint = msgHTTPPort
 				}
-				errs = append(errs, field.Invalid(blameDup(pp, first).Child("name"), port.Name, msg))
+				errs = append(errs, field.Invalid(blameDup(pp, first).Child("name"), port.Name, fmt.Sprintf(msgDupPortName, c.Name, hint)))
 			} else {
 				portNames[port.Name] = pp
 			}
