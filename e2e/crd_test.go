@@ -35,6 +35,7 @@ var schemaRejects = []string{
 	"err-lag-threshold",                   // scaling.lagThreshold: minimum 1
 	"err-multiple",                        // image required, size enum, ...
 	"err-nats-names-missing",              // nats.stream, nats.consumer: required
+	"err-pod-security-unknown",            // podSecurity: enum
 	"err-negative-count",                  // minReplicas minimum 0, maxReplicas minimum 1
 	"err-size-unknown",                    // size: enum
 	"err-spec-missing",                    // spec: required

@@ -21,7 +21,8 @@ const (
 
 // Generate returns the ServiceAccount, Service, Deployment and ScaledObject of
 // a defaulted and valid EventDrivenService, in that order. The only errors it
-// can find are in spec.customDeployment, which is checked by applying it.
+// can find are in spec.customDeployment, which is checked by applying it and
+// checking the result (guardrails.go, podsecurity.go).
 func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList) {
 	dep, errs := patchedDeployment(eds)
 	if len(errs) > 0 {
@@ -46,6 +47,12 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) 
 	dep := deployment(eds)
 	patch := eds.Spec.CustomDeployment
 	if patch == nil || len(patch.Raw) == 0 || string(patch.Raw) == "null" {
+		// The generated pod meets "restricted" by construction; checking it
+		// anyway costs microseconds and keeps that true.
+		if errs := checkPodSecurity(eds.Spec.PodSecurity, &dep.Spec.Template, nil); len(errs) > 0 {
+			return nil, field.ErrorList{field.InternalError(field.NewPath("spec"),
+				fmt.Errorf("eds-fn generated a pod that %s", errs[0].Detail))}
+		}
 		return dep, nil
 	}
 	p := field.NewPath("spec", "customDeployment")
@@ -81,6 +88,9 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) 
 		errs = append(errs, field.Invalid(p, "(patch)", se.Error()))
 	}
 	if len(errs) > 0 {
+		return nil, errs
+	}
+	if errs := checkPatched(eds, dep, &typed, asMap); len(errs) > 0 {
 		return nil, errs
 	}
 	// Keep the merged map rather than the typed Deployment: both encode the

@@ -3,6 +3,7 @@ package generator_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
@@ -21,6 +22,39 @@ import (
 func BenchmarkGenerate(b *testing.B) {
 	eds, errs := v1alpha1.LoadEventDrivenService(yaml.MustParse(bench.Service(1)))
 	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, errs := generator.Generate(eds); len(errs) > 0 {
+			b.Fatal(errs)
+		}
+	}
+}
+
+// BenchmarkGenerateCustomDeployment is Generate with a typical escape hatch
+// (a sidecar sharing a volume, a variable and a memory limit for the worker):
+// the patch is applied, decoded and checked (guardrails, Pod Security).
+func BenchmarkGenerateCustomDeployment(b *testing.B) {
+	svc := strings.Replace(bench.Service(1), "  scaling:\n", `  customDeployment:
+    spec:
+      template:
+        spec:
+          volumes: [{name: cache, emptyDir: {}}]
+          containers:
+            - name: `+bench.ServiceName(1)+`
+              env: [{name: LOG_LEVEL, value: debug}]
+              resources: {limits: {memory: 2Gi}}
+              volumeMounts: [{name: cache, mountPath: /cache}]
+            - name: proxy
+              image: ghcr.io/acme/proxy:v1.4.0
+              ports: [{name: proxy, containerPort: 3003}]
+              securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+              volumeMounts: [{name: cache, mountPath: /cache, readOnly: true}]
+  scaling:
+`, 1)
+	eds, errs := v1alpha1.LoadEventDrivenService(yaml.MustParse(svc))
+	if len(errs) > 0 || eds.Spec.CustomDeployment == nil {
 		b.Fatal(errs)
 	}
 	b.ReportAllocs()

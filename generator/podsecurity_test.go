@@ -12,8 +12,9 @@ import (
 )
 
 // TestPodSecurityRestricted evaluates every generated pod template with the
-// Pod Security admission library itself, at the "restricted" level, as a
-// namespace labelled pod-security.kubernetes.io/enforce=restricted would.
+// Pod Security admission library itself, at the "restricted" level (or the
+// lower spec.podSecurity of the case), as a namespace labelled
+// pod-security.kubernetes.io/enforce=<level> would.
 func TestPodSecurityRestricted(t *testing.T) {
 	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
 	if err != nil {
@@ -26,6 +27,11 @@ func TestPodSecurityRestricted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			level := api.LevelRestricted
+			config := readNode(t, filepath.Join(filepath.Dir(f), "config.yaml"))
+			if l, err := config.GetString("spec.podSecurity"); err == nil {
+				level = api.Level(l)
+			}
 			objs, err := testutil.Typed(string(b))
 			if err != nil {
 				t.Fatal(err)
@@ -35,11 +41,11 @@ func TestPodSecurityRestricted(t *testing.T) {
 				if !ok {
 					continue
 				}
-				results := evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()},
+				results := evaluator.EvaluatePod(api.LevelVersion{Level: level, Version: api.LatestVersion()},
 					&dep.Spec.Template.ObjectMeta, &dep.Spec.Template.Spec)
 				agg := policy.AggregateCheckResults(results)
 				if !agg.Allowed {
-					t.Errorf("%s violates PodSecurity restricted: %s: %s", key, agg.ForbiddenReason(), agg.ForbiddenDetail())
+					t.Errorf("%s violates PodSecurity %s: %s: %s", key, level, agg.ForbiddenReason(), agg.ForbiddenDetail())
 				}
 			}
 		})

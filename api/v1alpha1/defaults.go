@@ -7,6 +7,7 @@ import (
 // Defaults of the API. They are the platform's proven tuning; see README.
 const (
 	DefaultSize               = SizeMedium
+	DefaultPodSecurity        = PodSecurityRestricted
 	DefaultNATSURL            = "nats://nats.nats.svc:4222"
 	DefaultAccount            = "$G"
 	DefaultMonitoringEndpoint = "nats-headless.nats.svc.cluster.local:8222"
@@ -49,6 +50,9 @@ func (e *EventDrivenService) Default() {
 	s := &e.Spec
 	if s.Size == "" {
 		s.Size = DefaultSize
+	}
+	if s.PodSecurity == "" {
+		s.PodSecurity = DefaultPodSecurity
 	}
 	if s.NATS.URL == "" {
 		s.NATS.URL = DefaultNATSURL

@@ -68,15 +68,46 @@ type EventDrivenServiceSpec struct {
 	// +optional
 	Scaling *Scaling `json:"scaling,omitempty"`
 
+	// PodSecurity is the Pod Security Standards level the worker's pod must
+	// meet, checked by eds-fn with the API server's own checks after
+	// customDeployment is applied. "restricted" is the default and what the
+	// generated pod meets; "baseline" or "privileged" lowers the bar for this
+	// one service, on purpose, and is reported as a warning. The namespace's
+	// pod-security.kubernetes.io/enforce label must allow the level too.
+	// +optional
+	// +kubebuilder:default=restricted
+	// +kubebuilder:validation:Enum=restricted;baseline;privileged
+	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty"`
+
 	// CustomDeployment is an escape hatch: a strategic-merge patch (as
 	// kubectl patch --type=strategic takes it) applied last to the generated
-	// Deployment. Every field it sets must be a Deployment field.
+	// Deployment. Every field it sets must be a Deployment field. It may not
+	// change what eds-fn owns: apiVersion, kind, metadata.name and
+	// metadata.namespace, spec.selector, spec.replicas, the selector's labels
+	// on the pod template, and the worker container (named after the
+	// service). The patched pod must meet spec.podSecurity, and the patched
+	// Deployment must be one the API server accepts (unique container, port,
+	// volume and environment variable names; mounts of existing volumes).
 	// +optional
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:Type=object
 	// +kubebuilder:validation:Schemaless
 	CustomDeployment *runtime.RawExtension `json:"customDeployment,omitempty"`
 }
+
+// PodSecurityLevel is a Pod Security Standards level.
+type PodSecurityLevel string
+
+// The Pod Security Standards levels, from strictest to most permissive.
+const (
+	PodSecurityRestricted PodSecurityLevel = "restricted"
+	PodSecurityBaseline   PodSecurityLevel = "baseline"
+	PodSecurityPrivileged PodSecurityLevel = "privileged"
+)
+
+// PodSecurityLevels lists the levels from strictest to most permissive, for
+// messages and docs.
+var PodSecurityLevels = []string{string(PodSecurityRestricted), string(PodSecurityBaseline), string(PodSecurityPrivileged)}
 
 // Size is a named resource profile.
 type Size string

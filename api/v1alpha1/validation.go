@@ -123,6 +123,9 @@ func (s *EventDrivenServiceSpec) validate(p *field.Path) field.ErrorList {
 	if _, ok := Sizes[s.Size]; !ok {
 		errs = append(errs, field.NotSupported(p.Child("size"), s.Size, SizeNames))
 	}
+	if !slices.Contains(PodSecurityLevels, string(s.PodSecurity)) {
+		errs = append(errs, field.NotSupported(p.Child("podSecurity"), s.PodSecurity, PodSecurityLevels))
+	}
 	errs = append(errs, s.NATS.validate(p.Child("nats"))...)
 	errs = append(errs, s.validateEnv(p)...)
 	for i, ps := range s.ImagePullSecrets {
@@ -149,7 +152,10 @@ func (e *EventDrivenService) Warnings() field.ErrorList {
 			w = append(w, field.Invalid(field.NewPath("spec", "image"), e.Spec.Image, msgFloatingImage))
 		}
 	}
-	return w
+	if l := e.Spec.PodSecurity; l != PodSecurityRestricted && slices.Contains(PodSecurityLevels, string(l)) {
+		w = append(w, field.Invalid(field.NewPath("spec", "podSecurity"), l, fmt.Sprintf(msgPodSecurityLowered, l, l)))
+	}
+	return append(w, e.patchWarnings()...)
 }
 
 // maxImageLength is far more than any real image reference: a registry host,
