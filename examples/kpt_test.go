@@ -298,6 +298,12 @@ func TestKptNeverDestroysWhatIsNotItsOwn(t *testing.T) {
 		},
 		fails: "which EventDrivenService \"twin-worker\" (default-a.yaml) also generates",
 	}, {
+		name: "customDeployment moving the Deployment to another namespace",
+		edit: func(f map[string]string) {
+			f["orders-worker.yaml"] += "  customDeployment:\n    metadata:\n      namespace: kube-system\n"
+		},
+		fails: "spec.customDeployment.metadata.namespace",
+	}, {
 		name: "kpt's upstream identifier is not copied",
 		edit: func(f map[string]string) {
 			replace(f, "orders-worker.yaml", "  annotations:\n", "  annotations:\n    internal.kpt.dev/upstream-identifier: 'platform.bizmatters.io|EventDrivenService|orders|orders-worker'\n")
