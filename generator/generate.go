@@ -80,7 +80,8 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) 
 	}
 	var errs field.ErrorList
 	for _, se := range strictErrs {
-		if fe, ok := se.(sigsjson.FieldError); ok {
+		var fe sigsjson.FieldError
+		if errors.As(se, &fe) {
 			errs = append(errs, field.Invalid(field.NewPath("spec", "customDeployment."+fe.FieldPath()), "(unknown)",
 				"unknown field: not part of an apps/v1 Deployment (check its spelling against \"kubectl explain deployment\")"))
 			continue
