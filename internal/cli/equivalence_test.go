@@ -40,6 +40,7 @@ func referenceRun(data []byte, out, errOut io.Writer) int {
 			return rl.Results
 		}
 		err = p.Process(rl)
+		rl.Results = krm.Capped(rl.Results) // as RunFunction does
 		results = rl.Results
 		return err
 	})

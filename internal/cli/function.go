@@ -63,9 +63,9 @@ func groupOf(n *yaml.RNode) string {
 // that a failure never leaves half a ResourceList behind. It returns the exit
 // code.
 func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
-	data, err := io.ReadAll(in)
+	data, err := readLimited(in, "stdin")
 	if err != nil {
-		fmt.Fprintf(errOut, "error: %s: %v\n", errReadRL, err)
+		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -92,6 +92,7 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 			return rl.Results
 		}
 		err = p.Process(rl)
+		rl.Results = krm.Capped(rl.Results)
 		results = rl.Results
 		return err
 	})

@@ -52,7 +52,7 @@ func newGenerateCommand() *cobra.Command {
 			}
 			expanded, results := generator.ExpandAll(inputs)
 			if krm.HasErrors(results) {
-				krm.Print(cmd.ErrOrStderr(), results, framework.Warning)
+				krm.Print(cmd.ErrOrStderr(), krm.Capped(results), framework.Warning)
 				return exitError(1)
 			}
 			var objs []*yaml.RNode

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -58,9 +57,8 @@ func PluginDir(home, kind string) string {
 }
 
 const (
-	errPluginArgs   = "eds-fn was started as the kustomize exec plugin %s (its file name) without a config file: kustomize passes the config's path as the first argument; to run eds-fn itself, start it as eds-fn"
-	errPluginConfig = "cannot read the plugin config %s"
-	errPluginInput  = "cannot read the resources on stdin"
+	errPluginArgs  = "eds-fn was started as the kustomize exec plugin %s (its file name) without a config file: kustomize passes the config's path as the first argument; to run eds-fn itself, start it as eds-fn"
+	errPluginInput = "cannot read the resources on stdin"
 )
 
 // PluginMain is RunPlugin for the process: stdin is read whole first, and
@@ -73,7 +71,7 @@ func PluginMain(kind string, args []string, stdin io.Reader, stdout, stderr io.W
 	}
 	in, err := readInput(stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "error: %s: %v\n", errPluginInput, err)
+		fmt.Fprintf(stderr, "error: %v\n", err)
 		return 1
 	}
 	return RunPlugin(kind, args, in, stdout, stderr, DefaultProcessors)
@@ -95,14 +93,14 @@ func RunPlugin(kind string, args []string, in io.Reader, out, errOut io.Writer, 
 		fmt.Fprintf(errOut, "error: "+errPluginArgs+"\n", kind)
 		return 2
 	}
-	config, err := os.ReadFile(args[0])
+	config, err := readFileLimited(args[0], "the plugin config "+args[0])
 	if err != nil {
-		fmt.Fprintf(errOut, "error: "+errPluginConfig+": %v\n", args[0], err)
+		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
-	resources, err := io.ReadAll(in)
+	resources, err := readLimited(in, "stdin")
 	if err != nil {
-		fmt.Fprintf(errOut, "error: %s: %v\n", errPluginInput, err)
+		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
 	list, err := pluginList(config, resources)
@@ -117,7 +115,7 @@ func RunPlugin(kind string, args []string, in io.Reader, out, errOut io.Writer, 
 	}
 	rl := &framework.ResourceList{Items: list.items, FunctionConfig: list.fnConfig}
 	err = p.Process(rl)
-	krm.Print(errOut, rl.Results, framework.Warning)
+	krm.Print(errOut, krm.Capped(rl.Results), framework.Warning)
 	if err != nil {
 		if !errors.As(err, new(framework.Results)) {
 			fmt.Fprintf(errOut, "error: %v\n", err)

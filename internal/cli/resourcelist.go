@@ -188,31 +188,64 @@ func checkTree(root *yaml.Node, in *inputList) (aliases int, err error) {
 			return 0, fmt.Errorf("%s: %v", where(n), err)
 		}
 	}
-	c := &treeChecker{anchors: map[*yaml.Node]int{}, sections: map[*yaml.Node][2]int{}}
+	c := &treeChecker{anchors: map[*yaml.Node]treeSize{}, sections: map[*yaml.Node]treeSize{}}
 	for _, n := range sections {
-		c.sections[n] = [2]int{}
+		c.sections[n] = treeSize{}
 	}
-	nodes, expanded, err := c.walk(root, 0, false, false)
+	total, err := c.walk(root, 0, false, false)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %v", where(c.sectionOf(root, sections)), err)
 	}
-	if expanded > maxExpandedNodes && expanded > aliasFactor*nodes {
+	if msg := total.aliasBomb(); msg != "" {
 		for _, n := range sections {
-			if s := c.sections[n]; s[1] > maxExpandedNodes && s[1] > aliasFactor*s[0] {
-				return 0, fmt.Errorf(errAliasBomb, where(n), maxExpandedNodes, s[0])
+			if s := c.sections[n]; s.aliasBomb() != "" {
+				return 0, fmt.Errorf("%s: %s", where(n), s.aliasBomb())
 			}
 		}
-		return 0, fmt.Errorf(errAliasBomb, where(root), maxExpandedNodes, nodes)
+		return 0, fmt.Errorf("%s: %s", where(root), msg)
 	}
 	return c.aliases, nil
 }
 
+// Aliases may multiply what is written: refused beyond aliasFactor times
+// over, counted both in values (nodes, which cost memory as they are read)
+// and in the bytes of their scalars (which cost memory and time as they
+// are written out: 1,000 aliases of a 1 MiB string are a gigabyte of
+// output). Below the floors, anything goes: anchors for an env list or a
+// resources block never come near them. maxAliasBytes bounds the bytes
+// aliases add to any input, however large (EDS_FN_MAX_INPUT_BYTES).
 const (
 	maxExpandedNodes = 1_000_000
+	aliasByteFloor   = 1 << 20
+	maxAliasBytes    = 256 << 20
 	aliasFactor      = 10
-	errAliasBomb     = "%s: YAML aliases (*name) expand it to more than %d values from %d written: refused as an alias bomb (\"billion laughs\"); write the values out instead"
+	errAliasBomb     = "YAML aliases (*name) expand it to more than %d values from %d written: refused as an alias bomb (\"billion laughs\"); write the values out instead"
+	errAliasBytes    = "YAML aliases (*name) expand it to %d bytes of values from %d written (%s): refused as an alias bomb, eds-fn allows aliases to add at most %d times what is written, up to %s; write the values out instead, or anchor less"
 	errDuplicateKey  = "duplicate key %q (lines %d and %d): YAML forbids it, and which value would win is a guess"
 )
+
+// treeSize is what a tree holds as written and with its aliases expanded:
+// values, and bytes of scalars.
+type treeSize struct {
+	nodes, expanded int
+	bytes, expBytes int
+}
+
+// aliasBomb is the reason to refuse s, or "".
+func (s treeSize) aliasBomb() string {
+	if s.expanded > maxExpandedNodes && s.expanded > aliasFactor*s.nodes {
+		return fmt.Sprintf(errAliasBomb, maxExpandedNodes, s.nodes)
+	}
+	added := s.expBytes - s.bytes
+	if added > maxAliasBytes || added > aliasByteFloor && s.expBytes > aliasFactor*s.bytes {
+		why := fmt.Sprintf("more than %d times", aliasFactor)
+		if added > maxAliasBytes {
+			why = "more than " + mib(maxAliasBytes) + " added"
+		}
+		return fmt.Sprintf(errAliasBytes, s.expBytes, s.bytes, why, aliasFactor, mib(maxAliasBytes))
+	}
+	return ""
+}
 
 // describeItem names an item for a message, whatever its shape (kyaml's
 // getters assume the shape of a Kubernetes object).
@@ -286,30 +319,31 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// treeChecker walks a tree once, finding duplicate keys and counting the
-// nodes each part stands for once its aliases are expanded.
+// treeChecker walks a tree once, finding duplicate keys and measuring what
+// each part stands for once its aliases are expanded.
 type treeChecker struct {
-	anchors  map[*yaml.Node]int    // expanded size of each anchored node
-	sections map[*yaml.Node][2]int // written and expanded size of each section
-	dupAt    *yaml.Node            // the mapping with a duplicate key
+	anchors  map[*yaml.Node]treeSize // size of each anchored node
+	sections map[*yaml.Node]treeSize // size of each section
+	dupAt    *yaml.Node              // the mapping with a duplicate key
 	aliases  int
 }
 
 const saturated = 1 << 40
 
-func (c *treeChecker) walk(n *yaml.Node, depth int, inFlow, isKey bool) (nodes, expanded int, err error) {
-	nodes, expanded = 1, 1
+func (c *treeChecker) walk(n *yaml.Node, depth int, inFlow, isKey bool) (treeSize, error) {
+	size := treeSize{nodes: 1, expanded: 1}
 	switch n.Kind {
 	case yaml.AliasNode:
 		c.aliases++
 		if n.Alias != nil {
-			expanded = c.anchors[n.Alias]
+			a := c.anchors[n.Alias]
+			size.expanded, size.expBytes = a.expanded, a.expBytes
 		}
-		return nodes, expanded, nil
+		return size, nil
 	case yaml.MappingNode:
 		if err := duplicateKey(n); err != nil {
 			c.dupAt = n
-			return 0, 0, err
+			return treeSize{}, err
 		}
 	case yaml.ScalarNode:
 		if n.Value == "" && n.Style == 0 && (inFlow || isKey) && n.ShortTag() == yaml.NodeTagNull {
@@ -318,25 +352,28 @@ func (c *treeChecker) walk(n *yaml.Node, depth int, inFlow, isKey bool) (nodes, 
 			// scalar there. Spelled out, it stays a null.
 			n.Value = "null"
 		}
+		size.bytes, size.expBytes = len(n.Value), len(n.Value)
 	}
 	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
 	for i, child := range n.Content {
-		cn, ce, err := c.walk(child, depth+1, inFlow, n.Kind == yaml.MappingNode && i%2 == 0)
+		cs, err := c.walk(child, depth+1, inFlow, n.Kind == yaml.MappingNode && i%2 == 0)
 		if err != nil {
-			return 0, 0, err
+			return treeSize{}, err
 		}
-		nodes += cn
-		expanded = min(expanded+ce, saturated)
+		size.nodes += cs.nodes
+		size.bytes += cs.bytes
+		size.expanded = min(size.expanded+cs.expanded, saturated)
+		size.expBytes = min(size.expBytes+cs.expBytes, saturated)
 	}
 	if n.Anchor != "" {
-		c.anchors[n] = expanded
+		c.anchors[n] = size
 	}
 	if depth <= 2 {
 		if _, ok := c.sections[n]; ok {
-			c.sections[n] = [2]int{nodes, expanded}
+			c.sections[n] = size
 		}
 	}
-	return nodes, expanded, nil
+	return size, nil
 }
 
 // sectionOf finds which of sections holds the mapping with a duplicate key.

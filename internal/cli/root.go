@@ -84,7 +84,7 @@ func NewRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			}
 			in, err := readInput(stdin)
 			if err != nil {
-				fmt.Fprintf(stderr, "error: %s: %v\n", errReadRL, err)
+				fmt.Fprintf(stderr, "error: %v\n", err)
 				return exitError(1)
 			}
 			if code := RunFunction(in, stdout, stderr, DefaultProcessors); code != 0 {
@@ -155,7 +155,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 // which the memory targets need (BENCHMARKS.md). It is not done in
 // RunFunction, which tests and benchmarks call in process.
 func readInput(r io.Reader) (io.Reader, error) {
-	data, err := io.ReadAll(r)
+	data, err := readLimited(r, "stdin")
 	if err != nil {
 		return nil, err
 	}

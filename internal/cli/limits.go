@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Everything eds-fn reads (stdin, the exec plugin's config, the files of
+// "eds-fn generate") is read whole, so it is bounded: /dev/zero or a
+// runaway pipe on stdin would otherwise fill the memory. The default is 64
+// MiB: the largest input the benchmarks use, 10,000 services in one
+// ResourceList, is about 12 MB, and a kustomization of 10,000 hand-written
+// resources about 20 MB; parsed, 64 MiB of YAML takes roughly 1 GB, about
+// what a CI runner or an ArgoCD repo-server has to spare.
+const (
+	defaultMaxInput = 64 << 20
+	envMaxInput     = "EDS_FN_MAX_INPUT_BYTES"
+)
+
+const errTooBig = "%s is larger than %d bytes (%s): refused, eds-fn reads its input whole; if the input is meant to be that large, set %s to a larger number of bytes"
+
+// maxInput is the input limit in bytes: EDS_FN_MAX_INPUT_BYTES when set.
+func maxInput() (int64, error) {
+	s := strings.TrimSpace(os.Getenv(envMaxInput))
+	if s == "" {
+		return defaultMaxInput, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive number of bytes, such as %d (64 MiB, the default)", envMaxInput, s, defaultMaxInput)
+	}
+	return n, nil
+}
+
+// readLimited reads r whole, refusing more than maxInput bytes; what names
+// the input in the message ("stdin", "the plugin config x.yaml").
+func readLimited(r io.Reader, what string) ([]byte, error) {
+	limit, err := maxInput()
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", what, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, tooBig(what, limit)
+	}
+	return data, nil
+}
+
+// tooBig is the error for an input of more than limit bytes.
+func tooBig(what string, limit int64) error {
+	return fmt.Errorf(errTooBig, what, limit, mib(limit), envMaxInput)
+}
+
+func mib(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
+
+// readFileLimited is os.ReadFile within the input limit; what names the
+// file in messages.
+func readFileLimited(path, what string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", what, err)
+	}
+	defer f.Close()
+	return readLimited(f, what)
+}
