@@ -43,6 +43,7 @@ func newGenerateCommand() *cobra.Command {
 				}
 				for _, n := range nodes {
 					if generator.IsEventDrivenService(n) {
+						keepValues(n.YNode())
 						inputs = append(inputs, n)
 					}
 				}
@@ -57,6 +58,9 @@ func newGenerateCommand() *cobra.Command {
 			}
 			var objs []*yaml.RNode
 			for _, e := range expanded {
+				for _, o := range e.Objects {
+					keepValues(o.YNode())
+				}
 				objs = append(objs, e.Objects...)
 			}
 			return kio.ByteWriter{Writer: cmd.OutOrStdout()}.Write(objs)

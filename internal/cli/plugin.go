@@ -203,6 +203,7 @@ func writeStream(w *bytes.Buffer, items []*yaml.RNode) error {
 			continue
 		}
 		w.Truncate(mark)
+		keepValues(n)
 		enc := yaml.NewEncoder(w)
 		if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}); err != nil {
 			return err

@@ -352,6 +352,11 @@ func (c *treeChecker) walk(n *yaml.Node, depth int, inFlow, isKey bool) (treeSiz
 			// scalar there. Spelled out, it stays a null.
 			n.Value = "null"
 		}
+		if atRisk(n) {
+			// Before any processor reads it: the generator's decoding
+			// writes and reads it once more (keepValues).
+			restyle(n, isKey)
+		}
 		size.bytes, size.expBytes = len(n.Value), len(n.Value)
 	}
 	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
@@ -524,7 +529,13 @@ func writeResourceList(w *bytes.Buffer, in *inputList, items []*yaml.RNode, resu
 	if results != nil {
 		tail = append(tail, scalar("results"), results.YNode())
 	}
+	for _, n := range tail {
+		keepValues(n)
+	}
 	if len(nodes) == 0 || itemComments(nodes) {
+		for _, n := range nodes {
+			keepValues(n)
+		}
 		// One encoder for everything: there are no items ("items: []"), or
 		// an item's own comments could be placed differently at the end of
 		// a batch.
@@ -542,6 +553,9 @@ func writeResourceList(w *bytes.Buffer, in *inputList, items []*yaml.RNode, resu
 			return nil
 		}
 		batch.Reset()
+		for _, n := range pending {
+			keepValues(n)
+		}
 		if err := encode(&batch, []*yaml.Node{scalar("items"), {Kind: yaml.SequenceNode, Content: pending}}); err != nil {
 			return err
 		}
