@@ -20,7 +20,7 @@ const (
 	envMaxInput     = "EDS_FN_MAX_INPUT_BYTES"
 )
 
-const errTooBig = "%s is larger than %d bytes (%s): refused, eds-fn reads its input whole; if the input is meant to be that large, set %s to a larger number of bytes"
+const errTooBig = "%s is larger than %s: refused, eds-fn reads its input whole; if the input is meant to be that large, set %s to a larger number of bytes"
 
 // maxInput is the input limit in bytes: EDS_FN_MAX_INPUT_BYTES when set.
 func maxInput() (int64, error) {
@@ -54,11 +54,19 @@ func readLimited(r io.Reader, what string) ([]byte, error) {
 
 // tooBig is the error for an input of more than limit bytes.
 func tooBig(what string, limit int64) error {
-	return fmt.Errorf(errTooBig, what, limit, mib(limit), envMaxInput)
+	return fmt.Errorf(errTooBig, what, bytesText(limit), envMaxInput)
+}
+
+// bytesText is "100 bytes", or "67108864 bytes (64 MiB)".
+func bytesText(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Sprintf("%d bytes (%s)", n, mib(n))
 }
 
 func mib(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
+	if n%(1<<20) == 0 {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))

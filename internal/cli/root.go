@@ -74,8 +74,7 @@ func NewRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if v, _ := cmd.Flags().GetBool("version"); v {
-				_, err := fmt.Fprintf(cmd.OutOrStdout(), "eds-fn %s\n", Version())
-				return err
+				return printVersion(cmd)
 			}
 			if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 				// Nobody pipes a ResourceList by hand: teach instead of hanging.
@@ -110,10 +109,16 @@ func newVersionCommand() *cobra.Command {
 		Short: "Print the version of eds-fn",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "eds-fn %s\n", Version())
-			return err
+			return printVersion(cmd)
 		},
 	}
+}
+
+func printVersion(cmd *cobra.Command) error {
+	if _, err := fmt.Fprintf(cmd.OutOrStdout(), "eds-fn %s\n", Version()); err != nil {
+		return failed(fmt.Errorf("cannot write the version: %w", err))
+	}
+	return nil
 }
 
 // exitError carries an exit code through cobra without printing anything:
@@ -121,6 +126,13 @@ func newVersionCommand() *cobra.Command {
 type exitError int
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// runError is a command that was called right and failed (a file it cannot
+// read, an output it cannot write): exit code 1, and no usage hint, which
+// is for the errors cobra finds in the arguments (exit code 2).
+type runError struct{ error }
+
+func failed(err error) error { return runError{err} }
 
 // Main runs eds-fn with the process's arguments and returns its exit code.
 // A panic, which is a bug, ends as a one-line message and exit code 1
@@ -141,6 +153,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	if code, ok := err.(exitError); ok {
 		return int(code)
+	}
+	if _, ok := err.(runError); ok {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return 1
 	}
 	fmt.Fprintf(stderr, "error: %v\nRun 'eds-fn --help' for usage.\n", err)
 	return 2
