@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/bizmatters/eds-fn/generator"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -38,25 +39,27 @@ func readResourceList(data []byte) (*inputList, error) {
 	// the values of block scalars.
 	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	doc := &yaml.Node{}
-	if err := dec.Decode(doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New(errNotRL)
+	var doc *yaml.Node
+	for {
+		// Empty documents ("---" alone, or only a comment) are skipped, as
+		// kio.ByteReader skips them: the ResourceList is the one that is
+		// not empty.
+		next := &yaml.Node{}
+		switch err := dec.Decode(next); {
+		case errors.Is(err, io.EOF):
+			if doc == nil {
+				return nil, errors.New(errNotRL)
+			}
+			return listFromNode(doc)
+		case err != nil:
+			return nil, fmt.Errorf("%s: %v", errReadRL, err)
+		case yaml.IsYNodeEmptyDoc(next):
+		case doc != nil:
+			return nil, errors.New(errManyDocs)
+		default:
+			doc = next
 		}
-		return nil, fmt.Errorf("%s: %v", errReadRL, err)
 	}
-	if yaml.IsYNodeEmptyDoc(doc) {
-		return nil, errors.New(errNotRL)
-	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		return nil, fmt.Errorf("%s: %v", errReadRL, err)
-	case !yaml.IsYNodeEmptyDoc(&next):
-		return nil, errors.New(errManyDocs)
-	}
-	return listFromNode(doc)
 }
 
 // listFromNode is readResourceList after parsing: doc is the ResourceList's
@@ -450,7 +453,7 @@ func execute(proc framework.ResourceListProcessor, in *inputList, buf *bytes.Buf
 	// Every item still counts when the spellings in use are decided.
 	nodeAnnos, err := kio.PreprocessResourcesForInternalAnnotationMigration(withBookkeeping(rl.Items, false))
 	if err != nil {
-		return err
+		return mismatchedBookkeeping(rl.Items, err)
 	}
 	for i := len(nodeAnnos); i < len(rl.Items); i++ {
 		nodeAnnos[fmt.Sprintf("without-bookkeeping-%d", i)] = map[string]string{}
@@ -474,6 +477,40 @@ func execute(proc framework.ResourceListProcessor, in *inputList, buf *bytes.Buf
 	}
 	return retErr
 }
+
+// mismatchedBookkeeping names every item whose path, index or id
+// annotation disagrees with its other spelling (kio's err names none).
+func mismatchedBookkeeping(items []*yaml.RNode, err error) error {
+	pairs := [][2]string{
+		{kioutil.LegacyPathAnnotation, kioutil.PathAnnotation},
+		{kioutil.LegacyIndexAnnotation, kioutil.IndexAnnotation},
+		{kioutil.LegacyIdAnnotation, kioutil.IdAnnotation},
+	}
+	var msgs []string
+	for i, it := range items {
+		md := mapValue(it.YNode(), "metadata")
+		if md == nil || md.Kind != yaml.MappingNode {
+			continue
+		}
+		annos := mapValue(md, "annotations")
+		if annos == nil || annos.Kind != yaml.MappingNode {
+			continue
+		}
+		for _, p := range pairs {
+			a, b := mapValue(annos, p[0]), mapValue(annos, p[1])
+			if a != nil && b != nil && a.Value != "" && b.Value != "" && a.Value != b.Value {
+				msgs = append(msgs, fmt.Sprintf(errMismatch, i, describeItem(it), p[0], clipped(a.Value), p[1], clipped(b.Value)))
+			}
+		}
+	}
+	if len(msgs) == 0 {
+		return err
+	}
+	// One line each, as RunFunction prints errors.
+	return errors.New(strings.Join(msgs, "\nerror: "))
+}
+
+const errMismatch = "items[%d] (%s): annotation %s is %q but %s is %q: they are two spellings of one annotation and must agree; remove one of them, or give both the same value"
 
 // bookkeeping are the annotations kio's migration code reads and writes.
 var bookkeeping = []string{
