@@ -217,12 +217,23 @@ func FuzzEquivalentToKyamlExecute(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	// More results than are shown: one ScaledObject with 400 bad triggers.
+	var triggers strings.Builder
+	triggers.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig: {apiVersion: platform.bizmatters.io/v1alpha1, kind: NATSHeadlessEndpoint, metadata: {name: n}, spec: {endpoint: 'nats-headless.nats.svc:8222'}}\n")
+	triggers.WriteString("items:\n- apiVersion: keda.sh/v1alpha1\n  kind: ScaledObject\n  metadata: {name: many}\n  spec:\n    triggers:\n")
+	for i := range 400 {
+		fmt.Fprintf(&triggers, "    - {type: nats-jetstream, metadata: [%d]}\n", i)
+	}
+	f.Add([]byte(triggers.String()))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 64<<10 || bytes.ContainsAny(data, "*&") || restyles(data) || emptyFirst(data) {
 			return
 		}
 		var gotOut, gotErr bytes.Buffer
 		gotCode := RunFunction(bytes.NewReader(data), &gotOut, &gotErr, DefaultProcessors)
+		if n := strings.Count(gotErr.String(), "\n"); n > krm.MaxResults+1 {
+			t.Fatalf("%d lines on stderr: the results are not capped", n)
+		}
 		if gotCode != 0 && gotOut.Len() == 0 {
 			return // refused: the hostile-input tests cover the messages
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bizmatters/eds-fn/bench"
+	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -158,6 +159,9 @@ func FuzzExecPlugin(f *testing.F) {
 	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep # comment\ndata: {a: b, c: \"x\\ny\"}\n---\n" + bench.Service(3)))
 	f.Add([]byte(strings.Replace(bench.Service(4), "size: small", "size: jumbo", 1)))
 	f.Add([]byte("- not\n- an object\n"))
+	// Aliases within the byte budget, and beyond it (50 KiB written 30 times).
+	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  big: &b " + strings.Repeat("x", 50<<10) + "\n  k1: *b\n  k2: *b\n"))
+	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  big: &b " + strings.Repeat("x", 50<<10) + strings.Repeat("\n  k: *b", 30) + "\n"))
 	cfg := filepath.Join(f.TempDir(), "expand.yaml")
 	if err := os.WriteFile(cfg, []byte("apiVersion: platform.bizmatters.io/v1alpha1\nkind: ExpandEventDrivenServices\nmetadata:\n  name: expand\n"), 0o644); err != nil {
 		f.Fatal(err)
@@ -170,6 +174,15 @@ func FuzzExecPlugin(f *testing.F) {
 		code := RunPlugin("ExpandEventDrivenServices", []string{cfg}, bytes.NewReader(data), &out, &errOut, DefaultProcessors)
 		if strings.Contains(errOut.String(), "internal error") {
 			t.Fatalf("internal error: %s", errOut.String())
+		}
+		// Bounded: a few results per resource, and no alias makes the
+		// output much larger than what was written (services become
+		// about six times their size in objects).
+		if n := strings.Count(errOut.String(), "\n"); n > krm.MaxResults+1 {
+			t.Fatalf("%d lines on stderr", n)
+		}
+		if out.Len() > 64*len(data)+aliasByteFloor {
+			t.Fatalf("%d bytes out of %d", out.Len(), len(data))
 		}
 		if code != 0 {
 			if code != 1 || out.Len() != 0 {
