@@ -9,12 +9,12 @@ import (
 )
 
 // Everything eds-fn reads (stdin, the exec plugin's config, the files of
-// "eds-fn generate") is read whole, so it is bounded: /dev/zero or a
-// runaway pipe on stdin would otherwise fill the memory. The default is 64
-// MiB: the largest input the benchmarks use, 10,000 services in one
-// ResourceList, is about 12 MB, and a kustomization of 10,000 hand-written
-// resources about 20 MB; parsed, 64 MiB of YAML takes roughly 1 GB, about
-// what a CI runner or an ArgoCD repo-server has to spare.
+// "eds-fn generate") is read whole, so it is bounded: /dev/zero or a log on
+// stdin would otherwise fill the memory. The default, 64 MiB, is far above
+// real inputs (10,000 services are 7.1 MiB, 10,000 hand-written resources
+// about 3 MiB: BENCHMARKS.md) and low enough to fail at once on an
+// accident: parsed, YAML takes about 50 times its size in memory, so 64 MiB
+// is already about 3 GiB.
 const (
 	defaultMaxInput = 64 << 20
 	envMaxInput     = "EDS_FN_MAX_INPUT_BYTES"
