@@ -10,6 +10,7 @@ import (
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/transformers"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -46,10 +47,11 @@ type registered struct {
 	processor framework.ResourceListProcessor
 }
 
-// registeredKinds are the config kinds besides EventDrivenService; each is a
-// processor of its own package.
+// registeredKinds are the config kinds besides EventDrivenService, in the
+// order messages list them; each is a processor of its own package.
 var registeredKinds = []registered{
 	{kind: v1alpha1.KindExpandEventDrivenServices, processor: generator.Bulk{}},
+	{kind: v1alpha1.KindNATSHeadlessEndpoint, processor: transformers.NATSHeadless{}},
 }
 
 func groupOf(n *yaml.RNode) string {
