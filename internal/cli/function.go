@@ -83,18 +83,15 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 	var buf bytes.Buffer
 	var results framework.Results
 	proc := framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
-		p, err := pick(rl.FunctionConfig)
-		if err != nil {
+		pickErr, err := runProcessor(rl, pick)
+		if pickErr != nil {
 			rl.Results = append(rl.Results, &framework.Result{
-				Message:     krm.Clip(err.Error(), 4096),
+				Message:     krm.Clip(pickErr.Error(), 4096),
 				Severity:    framework.Error,
 				ResourceRef: krm.ResourceRef(rl.FunctionConfig),
 			})
-			results = rl.Results
-			return rl.Results
+			err = rl.Results
 		}
-		err = p.Process(rl)
-		rl.Results = krm.Capped(rl.Results)
 		results = rl.Results
 		return err
 	})

@@ -64,9 +64,8 @@ const (
 // PluginMain is RunPlugin for the process: stdin is read whole first, and
 // the garbage collector set for its size (readInput).
 func PluginMain(kind string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
+	if !pluginArgsOK(kind, args, stderr) {
 		// Before reading stdin: started by hand, it would wait for it.
-		fmt.Fprintf(stderr, "error: "+errPluginArgs+"\n", kind)
 		return 2
 	}
 	in, err := readInput(stdin)
@@ -83,14 +82,8 @@ func PluginMain(kind string, args []string, stdin io.Reader, stdout, stderr io.W
 // every error and warning is a line on errOut, which kustomize puts into
 // its own error message. It returns the exit code.
 func RunPlugin(kind string, args []string, in io.Reader, out, errOut io.Writer, pick ProcessorFor) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(errOut, "error: internal error: %v; please report this with the input that caused it\n", r)
-			code = 1
-		}
-	}()
-	if len(args) == 0 {
-		fmt.Fprintf(errOut, "error: "+errPluginArgs+"\n", kind)
+	defer recoverInternal(errOut, &code)
+	if !pluginArgsOK(kind, args, errOut) {
 		return 2
 	}
 	config, err := readFileLimited(args[0], "the plugin config "+args[0])
@@ -108,14 +101,13 @@ func RunPlugin(kind string, args []string, in io.Reader, out, errOut io.Writer, 
 		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
-	p, err := pick(list.fnConfig)
-	if err != nil {
-		fmt.Fprintf(errOut, "error: %s\n", krm.Clip(err.Error(), 4096))
+	rl := &framework.ResourceList{Items: list.items, FunctionConfig: list.fnConfig}
+	pickErr, err := runProcessor(rl, pick)
+	if pickErr != nil {
+		fmt.Fprintf(errOut, "error: %s\n", krm.Clip(pickErr.Error(), 4096))
 		return 1
 	}
-	rl := &framework.ResourceList{Items: list.items, FunctionConfig: list.fnConfig}
-	err = p.Process(rl)
-	krm.Print(errOut, krm.Capped(rl.Results), framework.Warning)
+	krm.Print(errOut, rl.Results, framework.Warning)
 	if err != nil {
 		if !errors.As(err, new(framework.Results)) {
 			fmt.Fprintf(errOut, "error: %v\n", err)

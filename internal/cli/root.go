@@ -139,12 +139,7 @@ func failed(err error) error { return runError{err} }
 // rather than a stack trace (RunFunction writes stdout only at the end, so
 // there is no partial output either).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "error: internal error: %v; please report this with the input that caused it\n", r)
-			code = 1
-		}
-	}()
+	defer recoverInternal(stderr, &code)
 	cmd := NewRootCommand(stdin, stdout, stderr)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
