@@ -12,6 +12,7 @@ import (
 
 	"github.com/bizmatters/eds-fn/bench"
 	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -67,7 +68,7 @@ func equivalenceInputs(t testing.TB) map[string][]byte {
 		"generator-position": bench.GeneratorList(3),
 		"transformer-small":  bench.TransformerList(300, 40),
 	}
-	for _, n := range []int{0, 1, 2, itemsPerEncoder - 1, itemsPerEncoder, itemsPerEncoder + 1, 3*itemsPerEncoder + 5} {
+	for _, n := range []int{0, 1, 2, resourcelist.ItemsPerEncoder - 1, resourcelist.ItemsPerEncoder, resourcelist.ItemsPerEncoder + 1, 3*resourcelist.ItemsPerEncoder + 5} {
 		in[fmt.Sprintf("items-%d", n)] = bench.ItemsList(n)
 		in[fmt.Sprintf("bulk-%d", n)] = bench.BulkList(n)
 	}
@@ -122,8 +123,8 @@ func equivalenceInputs(t testing.TB) map[string][]byte {
 		}
 		name := filepath.Base(filepath.Dir(f))
 		in["transformer/"+name] = listOf(t, string(cfg), string(items), 1)
-		in["transformer-repeated/"+name] = listOf(t, string(cfg), string(items), itemsPerEncoder/2+3)
-		in["transformer-inner-comments/"+name] = listOf(t, string(cfg), string(items), -(itemsPerEncoder/2 + 3))
+		in["transformer-repeated/"+name] = listOf(t, string(cfg), string(items), resourcelist.ItemsPerEncoder/2+3)
+		in["transformer-inner-comments/"+name] = listOf(t, string(cfg), string(items), -(resourcelist.ItemsPerEncoder/2 + 3))
 	}
 	return in
 }

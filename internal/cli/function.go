@@ -10,6 +10,7 @@ import (
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/bizmatters/eds-fn/transformers"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -17,9 +18,6 @@ import (
 
 const (
 	errEmptyInput   = "stdin is empty: eds-fn is a KRM function and reads a ResourceList (kind: ResourceList) on stdin, as kustomize and kpt send it; to render files yourself run \"eds-fn generate FILE\""
-	errNotRL        = "stdin is not a KRM ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList, items: [...]); to render EventDrivenService files run \"eds-fn generate FILE\""
-	errReadRL       = "cannot read the ResourceList on stdin"
-	errBadItems     = "the ResourceList's items must be a list of Kubernetes objects (mappings with apiVersion, kind and metadata.name)"
 	errUnsupportedF = "functionConfig: kind %q is not a config of eds-fn; use one of: %s"
 )
 
@@ -74,7 +72,7 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 		fmt.Fprintf(errOut, "error: %s\n", errEmptyInput)
 		return 1
 	}
-	list, err := readResourceList(data)
+	list, err := resourcelist.Read(data)
 	if err != nil {
 		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
@@ -95,7 +93,7 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 		results = rl.Results
 		return err
 	})
-	err = execute(proc, list, &buf)
+	err = resourcelist.Execute(proc, list, &buf)
 	krm.Print(errOut, results, framework.Warning)
 	if err != nil {
 		var rs framework.Results

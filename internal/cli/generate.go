@@ -8,6 +8,7 @@ import (
 
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -42,7 +43,7 @@ func newGenerateCommand() *cobra.Command {
 				}
 				for _, n := range nodes {
 					if generator.IsEventDrivenService(n) {
-						keepValues(n.YNode())
+						resourcelist.KeepValues(n.YNode())
 						inputs = append(inputs, n)
 					}
 				}
@@ -58,7 +59,7 @@ func newGenerateCommand() *cobra.Command {
 			var objs []*yaml.RNode
 			for _, e := range expanded {
 				for _, o := range e.Objects {
-					keepValues(o.YNode())
+					resourcelist.KeepValues(o.YNode())
 				}
 				objs = append(objs, e.Objects...)
 			}

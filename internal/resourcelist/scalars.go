@@ -1,4 +1,4 @@
-package cli
+package resourcelist
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ import (
 // ("|") when that is enough, else double-quoted, which always is.
 // TestValuesSurvive checks both over many passes.
 
-// keepValues restyles every scalar under n that yaml.v3 would not write
+// KeepValues restyles every scalar under n that yaml.v3 would not write
 // back as it is; it returns how many it changed.
-func keepValues(n *yaml.Node) int {
+func KeepValues(n *yaml.Node) int {
 	changed := 0
 	var walk func(n *yaml.Node, key bool)
 	walk = func(n *yaml.Node, key bool) {

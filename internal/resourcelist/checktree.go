@@ -1,4 +1,4 @@
-package cli
+package resourcelist
 
 import (
 	"fmt"
@@ -57,19 +57,19 @@ func expandedCopy(n *yaml.Node) *yaml.Node {
 // written twice (which value wins is a guess), aliases that expand
 // exponentially (a "billion laughs"), and objects whose metadata, labels or
 // annotations are not mappings (kyaml would overwrite or trip over them).
-func checkTree(root *yaml.Node, in *inputList) (aliases int, err error) {
+func checkTree(root *yaml.Node, in *List) (aliases int, err error) {
 	var sections []*yaml.Node
-	if in.fnConfig != nil {
-		sections = append(sections, in.fnConfig.YNode())
+	if in.FunctionConfig != nil {
+		sections = append(sections, in.FunctionConfig.YNode())
 	}
-	for _, it := range in.items {
+	for _, it := range in.Items {
 		sections = append(sections, it.YNode())
 	}
 	where := func(n *yaml.Node) string {
-		if in.fnConfig != nil && n == in.fnConfig.YNode() {
-			return fmt.Sprintf("functionConfig (%s)", describeItem(in.fnConfig))
+		if in.FunctionConfig != nil && n == in.FunctionConfig.YNode() {
+			return fmt.Sprintf("functionConfig (%s)", describeItem(in.FunctionConfig))
 		}
-		for i, it := range in.items {
+		for i, it := range in.Items {
 			if n == it.YNode() {
 				return fmt.Sprintf("items[%d] (%s)", i, describeItem(it))
 			}
@@ -133,9 +133,9 @@ func (s treeSize) aliasBomb() string {
 	if added > maxAliasBytes || added > aliasByteFloor && s.expBytes > aliasFactor*s.bytes {
 		why := fmt.Sprintf("more than %d times", aliasFactor)
 		if added > maxAliasBytes {
-			why = "more than " + mib(maxAliasBytes) + " added"
+			why = "more than " + fmt.Sprintf("%d MiB", maxAliasBytes>>20) + " added"
 		}
-		return fmt.Sprintf(errAliasBytes, s.expBytes, s.bytes, why, aliasFactor, mib(maxAliasBytes))
+		return fmt.Sprintf(errAliasBytes, s.expBytes, s.bytes, why, aliasFactor, fmt.Sprintf("%d MiB", maxAliasBytes>>20))
 	}
 	return ""
 }
@@ -247,7 +247,7 @@ func (c *treeChecker) walk(n *yaml.Node, depth int, inFlow, isKey bool) (treeSiz
 		}
 		if atRisk(n) {
 			// Before any processor reads it: the generator's decoding
-			// writes and reads it once more (keepValues).
+			// writes and reads it once more (KeepValues).
 			restyle(n, isKey)
 		}
 		size.bytes, size.expBytes = len(n.Value), len(n.Value)

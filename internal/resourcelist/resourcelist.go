@@ -1,4 +1,13 @@
-package cli
+// Package resourcelist reads, checks, runs and writes the KRM
+// ResourceList eds-fn gets on stdin (and the exec plugin's config and YAML
+// stream): Read or FromStream, then Execute or WriteStream.
+//
+// The ResourceList is read and written here rather than by
+// framework.Execute and kio.ByteReadWriter, which parse the input twice (once
+// to check it) and deep-copy every item before writing it. The behaviour is
+// theirs: the same unwrapping, the same annotation bookkeeping, the same
+// encoder, byte for byte the same output.
+package resourcelist
 
 import (
 	"bytes"
@@ -15,26 +24,26 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// The ResourceList is read and written here rather than by
-// framework.Execute and kio.ByteReadWriter, which parse the input twice (once
-// to check it) and deep-copy every item before writing it. The behaviour is
-// theirs: the same unwrapping, the same annotation bookkeeping, the same
-// encoder, byte for byte the same output.
+const (
+	errNotRL    = "stdin is not a KRM ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList, items: [...]); to render EventDrivenService files run \"eds-fn generate FILE\""
+	errReadRL   = "cannot read the ResourceList on stdin"
+	errBadItems = "the ResourceList's items must be a list of Kubernetes objects (mappings with apiVersion, kind and metadata.name)"
+)
 
 const errManyDocs = "stdin holds more than one YAML document; a ResourceList is exactly one document, with every object under items"
 
-// inputList is a parsed ResourceList.
-type inputList struct {
-	apiVersion, kind string
-	fnConfig         *yaml.RNode
-	items            []*yaml.RNode
-	results          *yaml.RNode // results that came in, echoed when no new ones are added
+// List is a parsed ResourceList.
+type List struct {
+	APIVersion, Kind string
+	FunctionConfig   *yaml.RNode
+	Items            []*yaml.RNode
+	Results          *yaml.RNode // results that came in, echoed when no new ones are added
 }
 
-// readResourceList parses data once and refuses everything that is not a
+// Read parses data once and refuses everything that is not a
 // single ResourceList whose items are mappings, instead of reading it
 // leniently as a stream of loose objects.
-func readResourceList(data []byte) (*inputList, error) {
+func Read(data []byte) (*List, error) {
 	// As kio.ByteReader does: Windows line endings would otherwise end up in
 	// the values of block scalars.
 	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
@@ -62,25 +71,25 @@ func readResourceList(data []byte) (*inputList, error) {
 	}
 }
 
-// listFromNode is readResourceList after parsing: doc is the ResourceList's
+// listFromNode is Read after parsing: doc is the ResourceList's
 // document node.
-func listFromNode(doc *yaml.Node) (*inputList, error) {
+func listFromNode(doc *yaml.Node) (*List, error) {
 	node := yaml.NewRNode(doc)
 	if node.YNode().Kind != yaml.MappingNode || node.GetKind() != kio.ResourceListKind {
 		return nil, errors.New(errNotRL)
 	}
-	in := &inputList{apiVersion: node.GetApiVersion(), kind: node.GetKind()}
+	in := &List{APIVersion: node.GetApiVersion(), Kind: node.GetKind()}
 	if f := node.Field("functionConfig"); f != nil {
 		if !yaml.IsMissingOrNull(f.Value) && f.Value.YNode().Kind != yaml.MappingNode {
 			return nil, errors.New(errBadConfig)
 		}
-		in.fnConfig = f.Value
+		in.FunctionConfig = f.Value
 	}
 	if f := node.Field("results"); f != nil {
-		in.results = f.Value
+		in.Results = f.Value
 	}
 	items := node.Field("items")
-	if items == nil && (in.fnConfig == nil || yaml.IsMissingOrNull(in.fnConfig)) {
+	if items == nil && (in.FunctionConfig == nil || yaml.IsMissingOrNull(in.FunctionConfig)) {
 		return nil, errors.New(errNothingToDo)
 	}
 	// A generator's whole input can be its functionConfig: no items is the
@@ -93,7 +102,7 @@ func listFromNode(doc *yaml.Node) (*inputList, error) {
 			if it.Kind != yaml.MappingNode {
 				return nil, fmt.Errorf("%s: items[%d] is not a mapping", errBadItems, i)
 			}
-			in.items = append(in.items, yaml.NewRNode(it))
+			in.Items = append(in.Items, yaml.NewRNode(it))
 		}
 	}
 	aliases, err := checkTree(node.YNode(), in)
@@ -103,7 +112,7 @@ func listFromNode(doc *yaml.Node) (*inputList, error) {
 	if aliases > 0 {
 		// Each part is written on its own, and items can be dropped or
 		// moved: an alias must not point out of its part.
-		for _, it := range in.items {
+		for _, it := range in.Items {
 			localizeAliases(it.YNode())
 			if generator.IsEventDrivenService(it) {
 				// The generator reads a service whole and annotates it:
@@ -111,7 +120,7 @@ func listFromNode(doc *yaml.Node) (*inputList, error) {
 				*it.YNode() = *expandedCopy(it.YNode())
 			}
 		}
-		for _, n := range []*yaml.RNode{in.fnConfig, in.results} {
+		for _, n := range []*yaml.RNode{in.FunctionConfig, in.Results} {
 			if n != nil {
 				localizeAliases(n.YNode())
 			}
@@ -124,11 +133,11 @@ const errBadConfig = "the ResourceList's functionConfig must be a mapping: the f
 
 const errNothingToDo = "the ResourceList has neither items nor a functionConfig: there is nothing to generate or transform"
 
-// execute runs proc over the list the way framework.Execute does, and
+// Execute runs proc over the list the way framework.Execute does, and
 // encodes the resulting ResourceList into buf. The error is proc's (often
 // framework.Results) or one of the bookkeeping's.
-func execute(proc framework.ResourceListProcessor, in *inputList, buf *bytes.Buffer) error {
-	rl := &framework.ResourceList{Items: in.items, FunctionConfig: in.fnConfig}
+func Execute(proc framework.ResourceListProcessor, in *List, buf *bytes.Buffer) error {
+	rl := &framework.ResourceList{Items: in.Items, FunctionConfig: in.FunctionConfig}
 	// kyaml's bookkeeping of the path, index and id annotations (in their
 	// two spellings) does nothing to an item that has none of them, except
 	// add and remove a temporary annotation; it only runs on those that do.
@@ -144,7 +153,7 @@ func execute(proc framework.ResourceListProcessor, in *inputList, buf *bytes.Buf
 	if err := kio.ReconcileInternalAnnotations(withBookkeeping(rl.Items, true), nodeAnnos); err != nil {
 		return err
 	}
-	results := in.results
+	results := in.Results
 	if len(rl.Results) > 0 {
 		b, err := yaml.Marshal(rl.Results)
 		if err != nil {
@@ -231,7 +240,7 @@ func withBookkeeping(items []*yaml.RNode, orID bool) []*yaml.RNode {
 // per scalar, so one encoder for a list of 10,000 objects holds gigabytes. A
 // batch is encoded as "items: [...]", the same nesting as in the whole list,
 // so each item is written exactly as it would be there.
-func writeResourceList(w *bytes.Buffer, in *inputList, items []*yaml.RNode, results *yaml.RNode) error {
+func writeResourceList(w *bytes.Buffer, in *List, items []*yaml.RNode, results *yaml.RNode) error {
 	nodes := make([]*yaml.Node, 0, len(items))
 	for _, it := range items {
 		if err := yaml.ClearEmptyAnnotations(it); err != nil {
@@ -240,20 +249,20 @@ func writeResourceList(w *bytes.Buffer, in *inputList, items []*yaml.RNode, resu
 		nodes = append(nodes, it.YNode())
 	}
 	scalar := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
-	head := []*yaml.Node{scalar("apiVersion"), scalar(in.apiVersion), scalar("kind"), scalar(in.kind)}
+	head := []*yaml.Node{scalar("apiVersion"), scalar(in.APIVersion), scalar("kind"), scalar(in.Kind)}
 	var tail []*yaml.Node
-	if in.fnConfig != nil {
-		tail = append(tail, scalar("functionConfig"), in.fnConfig.YNode())
+	if in.FunctionConfig != nil {
+		tail = append(tail, scalar("functionConfig"), in.FunctionConfig.YNode())
 	}
 	if results != nil {
 		tail = append(tail, scalar("results"), results.YNode())
 	}
 	for _, n := range tail {
-		keepValues(n)
+		KeepValues(n)
 	}
 	if len(nodes) == 0 || itemComments(nodes) {
 		for _, n := range nodes {
-			keepValues(n)
+			KeepValues(n)
 		}
 		// One encoder for everything: there are no items ("items: []"), or
 		// an item's own comments could be placed differently at the end of
@@ -273,7 +282,7 @@ func writeResourceList(w *bytes.Buffer, in *inputList, items []*yaml.RNode, resu
 		}
 		batch.Reset()
 		for _, n := range pending {
-			keepValues(n)
+			KeepValues(n)
 		}
 		if err := encode(&batch, []*yaml.Node{scalar("items"), {Kind: yaml.SequenceNode, Content: pending}}); err != nil {
 			return err
@@ -287,7 +296,7 @@ func writeResourceList(w *bytes.Buffer, in *inputList, items []*yaml.RNode, resu
 		if fastEmit && len(pending) == 0 && emitItem(w, n) {
 			continue
 		}
-		if len(pending) > 0 && len(pending) < itemsPerEncoder {
+		if len(pending) > 0 && len(pending) < ItemsPerEncoder {
 			// Keep a batch together rather than trying each item.
 			pending = append(pending, n)
 			continue
@@ -308,8 +317,8 @@ func writeResourceList(w *bytes.Buffer, in *inputList, items []*yaml.RNode, resu
 	return encode(w, tail)
 }
 
-// itemsPerEncoder bounds the events one yaml.v3 encoder accumulates.
-const itemsPerEncoder = 64
+// ItemsPerEncoder bounds the events one yaml.v3 encoder accumulates.
+const ItemsPerEncoder = 64
 
 // encode writes the mapping of the given keys and values as one document.
 func encode(w io.Writer, content []*yaml.Node) error {
