@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/bizmatters/eds-fn/internal/cli"
@@ -153,8 +155,64 @@ func TestGenerateCommand(t *testing.T) {
 	}
 
 	_, errOut, code = run(t, "", "generate", filepath.Join(dir, "missing.yaml"))
-	if code != 2 || !strings.Contains(errOut, "missing.yaml") {
-		t.Errorf("exit %d, stderr %q", code, errOut)
+	if code != 1 || !strings.Contains(errOut, "missing.yaml") || strings.Contains(errOut, "--help") {
+		t.Errorf("a missing file: exit %d, stderr %q; want 1 and no usage hint (it is not a usage error)", code, errOut)
+	}
+}
+
+// TestGenerateFiles: generate reads *.json as --help says, never opens what
+// is not a regular file (a FIFO would block it forever), and names a file
+// it cannot read.
+func TestGenerateFiles(t *testing.T) {
+	dir := t.TempDir()
+	json := `{"apiVersion": "platform.bizmatters.io/v1alpha1", "kind": "EventDrivenService", "metadata": {"name": "from-json"},
+	  "spec": {"image": "ghcr.io/acme/j:v1", "nats": {"stream": "S", "consumer": "j"}}}`
+	if err := os.WriteFile(filepath.Join(dir, "svc.json"), []byte(json), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "", "generate", dir)
+	if code != 0 || !strings.Contains(out, "name: from-json\n") {
+		t.Fatalf("a directory with a JSON file and a FIFO: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+	_, errOut, code = run(t, "", "generate", filepath.Join(dir, "pipe.yaml"))
+	if code != 1 || !strings.Contains(errOut, "pipe.yaml: it is a named pipe (FIFO), not a file or a directory") {
+		t.Errorf("a FIFO as the argument: exit %d, stderr %q", code, errOut)
+	}
+	if err := os.Symlink("nowhere.yaml", filepath.Join(dir, "broken.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = run(t, "", "generate", dir)
+	if code != 1 || !strings.Contains(errOut, filepath.Join(dir, "broken.yaml")) || strings.Contains(errOut, "--help") {
+		t.Errorf("a broken link: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestExitCodes: a usage error is 2 with a hint; a command that cannot do
+// its work (I/O) is 1, without one.
+func TestExitCodes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		hint bool
+	}{
+		{[]string{"generate", "--bogus"}, 2, true},
+		{[]string{"generate"}, 2, true},
+		{[]string{"install"}, 2, true},
+		{[]string{"install", filepath.Join(file, "sub")}, 1, false},
+		{[]string{"install", t.TempDir(), "--kustomize-plugin-home", filepath.Join(file, "plugins")}, 1, false},
+		{[]string{"generate", filepath.Join(file, "missing.yaml")}, 1, false},
+	} {
+		_, errOut, code := run(t, "", tc.args...)
+		if code != tc.code || strings.Contains(errOut, "eds-fn --help") != tc.hint || !strings.HasPrefix(errOut, "error: ") {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d, usage hint %v", tc.args, code, errOut, tc.code, tc.hint)
+		}
 	}
 }
 
@@ -229,5 +287,43 @@ func checkPluginHome(t *testing.T, tools, home string) {
 		if !strings.Contains(out, "linked "+link) {
 			t.Errorf("output %q does not name %s", out, link)
 		}
+	}
+}
+
+// TestLinkPluginsConcurrently: runs that lay out the same plugin home at
+// once (init containers, parallel CI jobs) all succeed.
+func TestLinkPluginsConcurrently(t *testing.T) {
+	tools := t.TempDir()
+	bin, err := cli.Install(tools)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(tools, "plugins")
+	errs := make(chan error, 200*5)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for range 5 {
+				_, err := cli.LinkPlugins(home, bin)
+				errs <- err
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	checkPluginHome(t, tools, home)
+	entries, _ := os.ReadDir(cli.PluginDir(home, cli.PluginKinds()[0]))
+	if len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
 	}
 }

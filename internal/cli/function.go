@@ -10,15 +10,14 @@ import (
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/internal/resourcelist"
+	"github.com/bizmatters/eds-fn/transformers"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 const (
 	errEmptyInput   = "stdin is empty: eds-fn is a KRM function and reads a ResourceList (kind: ResourceList) on stdin, as kustomize and kpt send it; to render files yourself run \"eds-fn generate FILE\""
-	errNotRL        = "stdin is not a KRM ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList, items: [...]); to render EventDrivenService files run \"eds-fn generate FILE\""
-	errReadRL       = "cannot read the ResourceList on stdin"
-	errBadItems     = "the ResourceList's items must be a list of Kubernetes objects (mappings with apiVersion, kind and metadata.name)"
 	errUnsupportedF = "functionConfig: kind %q is not a config of eds-fn; use one of: %s"
 )
 
@@ -46,10 +45,11 @@ type registered struct {
 	processor framework.ResourceListProcessor
 }
 
-// registeredKinds are the config kinds besides EventDrivenService; each is a
-// processor of its own package.
+// registeredKinds are the config kinds besides EventDrivenService, in the
+// order messages list them; each is a processor of its own package.
 var registeredKinds = []registered{
 	{kind: v1alpha1.KindExpandEventDrivenServices, processor: generator.Bulk{}},
+	{kind: v1alpha1.KindNATSHeadlessEndpoint, processor: transformers.NATSHeadless{}},
 }
 
 func groupOf(n *yaml.RNode) string {
@@ -63,16 +63,16 @@ func groupOf(n *yaml.RNode) string {
 // that a failure never leaves half a ResourceList behind. It returns the exit
 // code.
 func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
-	data, err := io.ReadAll(in)
+	data, err := readLimited(in, "stdin")
 	if err != nil {
-		fmt.Fprintf(errOut, "error: %s: %v\n", errReadRL, err)
+		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		fmt.Fprintf(errOut, "error: %s\n", errEmptyInput)
 		return 1
 	}
-	list, err := readResourceList(data)
+	list, err := resourcelist.Read(data)
 	if err != nil {
 		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
@@ -81,21 +81,19 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 	var buf bytes.Buffer
 	var results framework.Results
 	proc := framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
-		p, err := pick(rl.FunctionConfig)
-		if err != nil {
+		pickErr, err := runProcessor(rl, pick)
+		if pickErr != nil {
 			rl.Results = append(rl.Results, &framework.Result{
-				Message:     krm.Clip(err.Error(), 4096),
+				Message:     krm.Clip(pickErr.Error(), 4096),
 				Severity:    framework.Error,
 				ResourceRef: krm.ResourceRef(rl.FunctionConfig),
 			})
-			results = rl.Results
-			return rl.Results
+			err = rl.Results
 		}
-		err = p.Process(rl)
 		results = rl.Results
 		return err
 	})
-	err = execute(proc, list, &buf)
+	err = resourcelist.Execute(proc, list, &buf)
 	krm.Print(errOut, results, framework.Warning)
 	if err != nil {
 		var rs framework.Results

@@ -3,9 +3,12 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -34,32 +37,97 @@ func newGenerateCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var inputs []*yaml.RNode
 			for _, path := range args {
-				if _, err := os.Stat(path); err != nil {
-					return fmt.Errorf("cannot read %s: %w", path, err)
-				}
-				nodes, err := kio.LocalPackageReader{PackagePath: path, PreserveSeqIndent: false}.Read()
+				nodes, err := readPackage(path)
 				if err != nil {
-					return fmt.Errorf("cannot read %s: %w", path, err)
+					return failed(err)
 				}
 				for _, n := range nodes {
 					if generator.IsEventDrivenService(n) {
+						resourcelist.KeepValues(n.YNode())
 						inputs = append(inputs, n)
 					}
 				}
 			}
 			if len(inputs) == 0 {
-				return fmt.Errorf("no EventDrivenService (apiVersion: platform.bizmatters.io/v1alpha1) found in %v", args)
+				return failed(fmt.Errorf("no EventDrivenService (apiVersion: platform.bizmatters.io/v1alpha1) found in %v", args))
 			}
 			expanded, results := generator.ExpandAll(inputs)
 			if krm.HasErrors(results) {
-				krm.Print(cmd.ErrOrStderr(), results, framework.Warning)
+				krm.Print(cmd.ErrOrStderr(), krm.Capped(results), framework.Warning)
 				return exitError(1)
 			}
 			var objs []*yaml.RNode
 			for _, e := range expanded {
+				for _, o := range e.Objects {
+					resourcelist.KeepValues(o.YNode())
+				}
 				objs = append(objs, e.Objects...)
 			}
-			return kio.ByteWriter{Writer: cmd.OutOrStdout()}.Write(objs)
+			if err := (kio.ByteWriter{Writer: cmd.OutOrStdout()}).Write(objs); err != nil {
+				return failed(fmt.Errorf("cannot write the objects: %w", err))
+			}
+			return nil
 		},
 	}
+}
+
+// readPackage reads the objects of path, a file or a directory (read
+// recursively, as kpt and kustomize read packages: *.yaml, *.yml, *.json).
+// Only regular files are opened: a FIFO would block forever, and a device
+// could be endless. Files above the input limit are refused.
+func readPackage(path string) ([]*yaml.RNode, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("cannot read %s: it is %s, not a file or a directory; eds-fn generate reads YAML and JSON files", path, special(fi.Mode()))
+	}
+	limit, err := maxInput()
+	if err != nil {
+		return nil, err
+	}
+	base := path
+	if !fi.IsDir() {
+		base = filepath.Dir(path)
+	}
+	var refused error
+	skip := func(rel string) bool {
+		if !slices.ContainsFunc(kio.MatchAll, func(glob string) bool {
+			ok, _ := filepath.Match(glob, filepath.Base(rel))
+			return ok
+		}) {
+			return true
+		}
+		fi, err := os.Stat(filepath.Join(base, rel))
+		switch {
+		case err != nil:
+			return false // reading it says why
+		case !fi.Mode().IsRegular():
+			return true
+		case fi.Size() > limit && refused == nil:
+			refused = tooBig(filepath.Join(base, rel), limit)
+		}
+		return fi.Size() > limit
+	}
+	nodes, err := kio.LocalPackageReader{PackagePath: path, MatchFilesGlob: kio.MatchAll, FileSkipFunc: skip}.Read()
+	if err == nil {
+		err = refused
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	return nodes, nil
+}
+
+func special(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }

@@ -294,6 +294,9 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "kind not a string", in: "apiVersion: config.kubernetes.io/v1\nkind: [ResourceList]\nitems: []\n", code: 1, stderr: []string{notRL}},
 		{name: "two documents", in: rlHead + "items: []\n---\n" + rlHead + "items: []\n", code: 1, stderr: []string{"more than one YAML document"}},
 		{name: "a ResourceList then an object", in: rlHead + "items: []\n---\n" + configMap, code: 1, stderr: []string{"more than one YAML document"}},
+		{name: "empty documents before the ResourceList", in: "---\n---\n" + rlHead + "items:\n" + asItem(configMap), code: 0, out: generated, items: 1},
+		{name: "a comment-only document before the ResourceList", in: "# rendered by CI\n---\n" + rlHead + "items:\n" + asItem(configMap), code: 0, out: generated, items: 1},
+		{name: "an empty document between two ResourceLists", in: "---\n" + rlHead + "items: []\n---\n---\n" + rlHead + "items: []\n", code: 1, stderr: []string{"more than one YAML document"}},
 		{name: "a second document that is broken", in: rlHead + "items: []\n---\n{{{", code: 1, stderr: []string{unreadable}},
 
 		// A ResourceList whose shape is wrong.
@@ -315,6 +318,17 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "duplicate key in an item", in: rlHead + asConfig(natsHeadlessConfig) + "items:\n" + asItem(configMap+"data: {}\n"), code: 1, stderr: []string{`duplicate key "data"`, "items[0]"}},
 		{name: "duplicate key in a service", in: generatorInput(strings.Replace(hostileService, "  namespace: shop\n", "  namespace: shop\n  namespace: other\n", 1)), code: 1, stderr: []string{`duplicate key "namespace"`}},
 		{name: "duplicate key in the functionConfig", in: rlHead + asConfig(natsHeadlessConfig+"spec: {}\n") + "items: []\n", code: 1, stderr: []string{`duplicate key "spec"`, "functionConfig"}},
+
+		// kpt's and kustomize's file annotations in their two spellings
+		// (kio refuses a mismatch without naming the item): every item
+		// that disagrees, named.
+		{name: "path annotations that disagree", in: rlHead + "items:\n" + asItem(configMap) +
+			asItem(withValue(t, configMap, "metadata", "{name: settings, namespace: shop, annotations: {config.kubernetes.io/path: a.yaml, internal.config.kubernetes.io/path: b.yaml}}")) +
+			asItem(withValue(t, configMap, "metadata", "{name: settings, namespace: shop, annotations: {config.kubernetes.io/index: '1', internal.config.kubernetes.io/index: '2'}}")),
+			code: 1, stderr: []string{
+				`error: items[1] (ConfigMap shop/settings): annotation config.kubernetes.io/path is "a.yaml" but internal.config.kubernetes.io/path is "b.yaml"`,
+				`error: items[2] (ConfigMap shop/settings): annotation config.kubernetes.io/index is "1" but internal.config.kubernetes.io/index is "2"`,
+				"must agree"}},
 
 		// Sizes and shapes that could exhaust time or memory.
 		{name: "deeply nested flow sequence", in: rlHead + "items:\n- x: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n", code: 1, stderr: []string{unreadable}},

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 
@@ -39,10 +42,10 @@ func newInstallCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dst, err := Install(args[0])
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			if _, err = fmt.Fprintf(cmd.OutOrStdout(), "installed %s\n", dst); err != nil {
-				return err
+				return failed(err)
 			}
 			if pluginHome == "" {
 				return nil
@@ -51,7 +54,10 @@ func newInstallCommand() *cobra.Command {
 			for _, l := range links {
 				fmt.Fprintf(cmd.OutOrStdout(), "linked %s\n", l)
 			}
-			return err
+			if err != nil {
+				return failed(err)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&pluginHome, "kustomize-plugin-home", "", "also link the binary into this kustomize exec plugin directory (KUSTOMIZE_PLUGIN_HOME)")
@@ -90,12 +96,7 @@ func LinkPlugins(home, binary string) ([]string, error) {
 			target = realBin
 		}
 		link := filepath.Join(dir, kind)
-		tmp := link + ".tmp"
-		_ = os.Remove(tmp)
-		if err := os.Symlink(target, tmp); err != nil {
-			return links, fmt.Errorf("cannot link %s: %w", link, err)
-		}
-		if err := os.Rename(tmp, link); err != nil {
+		if err := replaceLink(target, link); err != nil {
 			return links, fmt.Errorf("cannot link %s: %w", link, err)
 		}
 		if fi, err := os.Stat(link); err != nil || !fi.Mode().IsRegular() {
@@ -104,6 +105,28 @@ func LinkPlugins(home, binary string) ([]string, error) {
 		links = append(links, link)
 	}
 	return links, nil
+}
+
+// replaceLink makes link a symbolic link to target, atomically: a new link
+// under a name of its own, renamed over the old one. Init containers and
+// CI jobs may install into the same directory at once: a fixed temporary
+// name made one run remove or rename another's.
+func replaceLink(target, link string) error {
+	for {
+		tmp := fmt.Sprintf("%s.tmp-%d-%x", link, os.Getpid(), rand.Uint64())
+		err := os.Symlink(target, tmp)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, link); err != nil {
+			_ = os.Remove(tmp)
+			return err
+		}
+		return nil
+	}
 }
 
 // Install copies the running executable to dir/eds-fn atomically: it writes a

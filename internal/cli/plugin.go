@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // eds-fn is also a kustomize exec plugin, the API kustomize had before KRM
@@ -57,23 +55,18 @@ func PluginDir(home, kind string) string {
 	return filepath.Join(home, group, version, strings.ToLower(kind))
 }
 
-const (
-	errPluginArgs   = "eds-fn was started as the kustomize exec plugin %s (its file name) without a config file: kustomize passes the config's path as the first argument; to run eds-fn itself, start it as eds-fn"
-	errPluginConfig = "cannot read the plugin config %s"
-	errPluginInput  = "cannot read the resources on stdin"
-)
+const errPluginArgs = "eds-fn was started as the kustomize exec plugin %s (its file name) without a config file: kustomize passes the config's path as the first argument; to run eds-fn itself, start it as eds-fn"
 
 // PluginMain is RunPlugin for the process: stdin is read whole first, and
 // the garbage collector set for its size (readInput).
 func PluginMain(kind string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
+	if !pluginArgsOK(kind, args, stderr) {
 		// Before reading stdin: started by hand, it would wait for it.
-		fmt.Fprintf(stderr, "error: "+errPluginArgs+"\n", kind)
 		return 2
 	}
 	in, err := readInput(stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "error: %s: %v\n", errPluginInput, err)
+		fmt.Fprintf(stderr, "error: %v\n", err)
 		return 1
 	}
 	return RunPlugin(kind, args, in, stdout, stderr, DefaultProcessors)
@@ -85,38 +78,31 @@ func PluginMain(kind string, args []string, stdin io.Reader, stdout, stderr io.W
 // every error and warning is a line on errOut, which kustomize puts into
 // its own error message. It returns the exit code.
 func RunPlugin(kind string, args []string, in io.Reader, out, errOut io.Writer, pick ProcessorFor) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(errOut, "error: internal error: %v; please report this with the input that caused it\n", r)
-			code = 1
-		}
-	}()
-	if len(args) == 0 {
-		fmt.Fprintf(errOut, "error: "+errPluginArgs+"\n", kind)
+	defer recoverInternal(errOut, &code)
+	if !pluginArgsOK(kind, args, errOut) {
 		return 2
 	}
-	config, err := os.ReadFile(args[0])
-	if err != nil {
-		fmt.Fprintf(errOut, "error: "+errPluginConfig+": %v\n", args[0], err)
-		return 1
-	}
-	resources, err := io.ReadAll(in)
-	if err != nil {
-		fmt.Fprintf(errOut, "error: %s: %v\n", errPluginInput, err)
-		return 1
-	}
-	list, err := pluginList(config, resources)
+	config, err := readFileLimited(args[0], "the plugin config "+args[0])
 	if err != nil {
 		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
-	p, err := pick(list.fnConfig)
+	resources, err := readLimited(in, "stdin")
 	if err != nil {
-		fmt.Fprintf(errOut, "error: %s\n", krm.Clip(err.Error(), 4096))
+		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
-	rl := &framework.ResourceList{Items: list.items, FunctionConfig: list.fnConfig}
-	err = p.Process(rl)
+	list, err := resourcelist.FromStream(config, resources)
+	if err != nil {
+		fmt.Fprintf(errOut, "error: %v\n", err)
+		return 1
+	}
+	rl := &framework.ResourceList{Items: list.Items, FunctionConfig: list.FunctionConfig}
+	pickErr, err := runProcessor(rl, pick)
+	if pickErr != nil {
+		fmt.Fprintf(errOut, "error: %s\n", krm.Clip(pickErr.Error(), 4096))
+		return 1
+	}
 	krm.Print(errOut, rl.Results, framework.Warning)
 	if err != nil {
 		if !errors.As(err, new(framework.Results)) {
@@ -125,7 +111,7 @@ func RunPlugin(kind string, args []string, in io.Reader, out, errOut io.Writer, 
 		return 1
 	}
 	var buf bytes.Buffer
-	if err := writeStream(&buf, rl.Items); err != nil {
+	if err := resourcelist.WriteStream(&buf, rl.Items); err != nil {
 		fmt.Fprintf(errOut, "error: cannot write the resources: %v\n", err)
 		return 1
 	}
@@ -134,84 +120,4 @@ func RunPlugin(kind string, args []string, in io.Reader, out, errOut io.Writer, 
 		return 1
 	}
 	return 0
-}
-
-// pluginList parses the config (one document) and the resources (a YAML
-// stream) into the ResourceList a KRM function would have been given, so
-// that the same checks (duplicate keys, alias bombs, metadata shapes) and
-// the same processors apply.
-func pluginList(config, resources []byte) (*inputList, error) {
-	cfgDocs, err := decodeStream(config)
-	if err != nil {
-		return nil, fmt.Errorf("the plugin config: %v", err)
-	}
-	if len(cfgDocs) != 1 || cfgDocs[0].Content[0].Kind != yaml.MappingNode {
-		return nil, errors.New("the plugin config must be one YAML document holding one object")
-	}
-	docs, err := decodeStream(resources)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", errPluginInput, err)
-	}
-	items := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, d := range docs {
-		items.Content = append(items.Content, d.Content[0])
-	}
-	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
-	root := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
-		str("apiVersion"), str(kio.ResourceListAPIVersion),
-		str("kind"), str(kio.ResourceListKind),
-		str("functionConfig"), cfgDocs[0].Content[0],
-		str("items"), items,
-	}}
-	return listFromNode(root)
-}
-
-// decodeStream parses every non-empty document of a YAML stream.
-func decodeStream(data []byte) ([]*yaml.Node, error) {
-	// As kio.ByteReader does: Windows line endings would otherwise end up in
-	// the values of block scalars.
-	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		doc := &yaml.Node{}
-		err := dec.Decode(doc)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !yaml.IsYNodeEmptyDoc(doc) {
-			docs = append(docs, doc)
-		}
-	}
-}
-
-// writeStream writes items as a YAML stream, as kio.ByteWriter does:
-// documents separated by "---". Plain block items are written by
-// emitMapping (emit.go), the others by yaml.v3.
-func writeStream(w *bytes.Buffer, items []*yaml.RNode) error {
-	for i, it := range items {
-		if err := yaml.ClearEmptyAnnotations(it); err != nil {
-			return err
-		}
-		if i > 0 {
-			w.WriteString("---\n")
-		}
-		n := it.YNode()
-		mark := w.Len()
-		if fastEmit && n.Kind == yaml.MappingNode && len(n.Content) > 0 && emitMapping(w, n, 0, false) {
-			continue
-		}
-		w.Truncate(mark)
-		enc := yaml.NewEncoder(w)
-		if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}); err != nil {
-			return err
-		}
-		if err := enc.Close(); err != nil {
-			return err
-		}
-	}
-	return nil
 }

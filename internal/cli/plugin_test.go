@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/bizmatters/eds-fn/bench"
+	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -26,17 +28,17 @@ func TestWriteStreamMatchesByteWriter(t *testing.T) {
 		}
 	}()
 	for name, data := range equivalenceInputs(t) {
-		in, err := readResourceList(data)
+		in, err := resourcelist.Read(data)
 		if err != nil {
 			continue
 		}
 		check := func(what string) {
 			var want bytes.Buffer
-			if err := (kio.ByteWriter{Writer: &want, KeepReaderAnnotations: true}).Write(in.items); err != nil {
+			if err := (kio.ByteWriter{Writer: &want, KeepReaderAnnotations: true}).Write(in.Items); err != nil {
 				t.Fatalf("%s (%s): kio.ByteWriter: %v", name, what, err)
 			}
 			var got bytes.Buffer
-			if err := writeStream(&got, in.items); err != nil {
+			if err := resourcelist.WriteStream(&got, in.Items); err != nil {
 				t.Fatalf("%s (%s): writeStream: %v", name, what, err)
 			}
 			if got.String() != want.String() {
@@ -45,10 +47,10 @@ func TestWriteStreamMatchesByteWriter(t *testing.T) {
 		}
 		check("input")
 		inputs++
-		if p, err := DefaultProcessors(in.fnConfig); err == nil {
-			rl := &framework.ResourceList{Items: in.items, FunctionConfig: in.fnConfig}
+		if p, err := DefaultProcessors(in.FunctionConfig); err == nil {
+			rl := &framework.ResourceList{Items: in.Items, FunctionConfig: in.FunctionConfig}
 			if p.Process(rl) == nil {
-				in.items = rl.Items
+				in.Items = rl.Items
 				check("output")
 				outputs++
 			}
@@ -158,6 +160,9 @@ func FuzzExecPlugin(f *testing.F) {
 	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep # comment\ndata: {a: b, c: \"x\\ny\"}\n---\n" + bench.Service(3)))
 	f.Add([]byte(strings.Replace(bench.Service(4), "size: small", "size: jumbo", 1)))
 	f.Add([]byte("- not\n- an object\n"))
+	// Aliases within the byte budget, and beyond it (50 KiB written 30 times).
+	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  big: &b " + strings.Repeat("x", 50<<10) + "\n  k1: *b\n  k2: *b\n"))
+	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  big: &b " + strings.Repeat("x", 50<<10) + strings.Repeat("\n  k: *b", 30) + "\n"))
 	cfg := filepath.Join(f.TempDir(), "expand.yaml")
 	if err := os.WriteFile(cfg, []byte("apiVersion: platform.bizmatters.io/v1alpha1\nkind: ExpandEventDrivenServices\nmetadata:\n  name: expand\n"), 0o644); err != nil {
 		f.Fatal(err)
@@ -170,6 +175,15 @@ func FuzzExecPlugin(f *testing.F) {
 		code := RunPlugin("ExpandEventDrivenServices", []string{cfg}, bytes.NewReader(data), &out, &errOut, DefaultProcessors)
 		if strings.Contains(errOut.String(), "internal error") {
 			t.Fatalf("internal error: %s", errOut.String())
+		}
+		// Bounded: a few results per resource, and no alias makes the
+		// output much larger than what was written (services become
+		// about six times their size in objects).
+		if n := strings.Count(errOut.String(), "\n"); n > krm.MaxResults+1 {
+			t.Fatalf("%d lines on stderr", n)
+		}
+		if out.Len() > 64*len(data)+1<<20 { // 1 MiB: what aliases may always add
+			t.Fatalf("%d bytes out of %d", out.Len(), len(data))
 		}
 		if code != 0 {
 			if code != 1 || out.Len() != 0 {

@@ -74,8 +74,7 @@ func NewRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if v, _ := cmd.Flags().GetBool("version"); v {
-				_, err := fmt.Fprintf(cmd.OutOrStdout(), "eds-fn %s\n", Version())
-				return err
+				return printVersion(cmd)
 			}
 			if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 				// Nobody pipes a ResourceList by hand: teach instead of hanging.
@@ -84,7 +83,7 @@ func NewRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			}
 			in, err := readInput(stdin)
 			if err != nil {
-				fmt.Fprintf(stderr, "error: %s: %v\n", errReadRL, err)
+				fmt.Fprintf(stderr, "error: %v\n", err)
 				return exitError(1)
 			}
 			if code := RunFunction(in, stdout, stderr, DefaultProcessors); code != 0 {
@@ -110,10 +109,16 @@ func newVersionCommand() *cobra.Command {
 		Short: "Print the version of eds-fn",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "eds-fn %s\n", Version())
-			return err
+			return printVersion(cmd)
 		},
 	}
+}
+
+func printVersion(cmd *cobra.Command) error {
+	if _, err := fmt.Fprintf(cmd.OutOrStdout(), "eds-fn %s\n", Version()); err != nil {
+		return failed(fmt.Errorf("cannot write the version: %w", err))
+	}
+	return nil
 }
 
 // exitError carries an exit code through cobra without printing anything:
@@ -122,17 +127,19 @@ type exitError int
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// runError is a command that was called right and failed (a file it cannot
+// read, an output it cannot write): exit code 1, and no usage hint, which
+// is for the errors cobra finds in the arguments (exit code 2).
+type runError struct{ error }
+
+func failed(err error) error { return runError{err} }
+
 // Main runs eds-fn with the process's arguments and returns its exit code.
 // A panic, which is a bug, ends as a one-line message and exit code 1
 // rather than a stack trace (RunFunction writes stdout only at the end, so
 // there is no partial output either).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "error: internal error: %v; please report this with the input that caused it\n", r)
-			code = 1
-		}
-	}()
+	defer recoverInternal(stderr, &code)
 	cmd := NewRootCommand(stdin, stdout, stderr)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
@@ -141,6 +148,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	if code, ok := err.(exitError); ok {
 		return int(code)
+	}
+	if _, ok := err.(runError); ok {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return 1
 	}
 	fmt.Fprintf(stderr, "error: %v\nRun 'eds-fn --help' for usage.\n", err)
 	return 2
@@ -155,7 +166,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 // which the memory targets need (BENCHMARKS.md). It is not done in
 // RunFunction, which tests and benchmarks call in process.
 func readInput(r io.Reader) (io.Reader, error) {
-	data, err := io.ReadAll(r)
+	data, err := readLimited(r, "stdin")
 	if err != nil {
 		return nil, err
 	}

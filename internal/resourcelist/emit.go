@@ -1,4 +1,4 @@
-package cli
+package resourcelist
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 // would write. Anything else is left to yaml.v3 (emitItem returns false).
 // yaml.v3's emitter allocates about 300 bytes per event and keeps them all;
 // this writes a 4,000-line list in a fraction of the time and memory.
-// TestEquivalentToKyamlExecute and FuzzEquivalentToKyamlExecute compare the
+// TestEquivalentToKyamlExecute and FuzzEquivalentToKyamlExecute (internal/cli) compare the
 // two on every kind of input.
 
 // emitItem appends n, a mapping, as an element of a block sequence at

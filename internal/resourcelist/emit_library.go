@@ -1,6 +1,6 @@
 //go:build library_yaml
 
-package cli
+package resourcelist
 
 // fastEmit is off: every item is written by yaml.v3's encoder (see
 // emit_fast.go).
