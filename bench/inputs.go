@@ -194,11 +194,11 @@ func scaledObject(i int) string {
 	return fmt.Sprintf(`apiVersion: keda.sh/v1alpha1
 kind: ScaledObject
 metadata:
-  name: app-%[1]05d-scaler
+  name: app-%05[1]d-scaler
   namespace: %[2]s
 spec:
   scaleTargetRef:
-    name: app-%[1]05d
+    name: app-%05[1]d
   minReplicaCount: 1
   maxReplicaCount: 8
   triggers:
@@ -213,7 +213,7 @@ spec:
         natsServerMonitoringEndpoint: nats.nats.svc:8222
         account: $G
         stream: ORDERS
-        consumer: app-%[1]05d
+        consumer: app-%05[1]d
         lagThreshold: "10"
 `, i, Namespace)
 }
@@ -222,15 +222,15 @@ func deploymentDoc(i int) string {
 	return fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: app-%[1]05d
+  name: app-%05[1]d
   namespace: %[2]s
-  labels: {app: app-%[1]05d}
+  labels: {app: app-%05[1]d}
 spec:
   selector:
-    matchLabels: {app: app-%[1]05d}
+    matchLabels: {app: app-%05[1]d}
   template:
     metadata:
-      labels: {app: app-%[1]05d}
+      labels: {app: app-%05[1]d}
     spec:
       containers:
         - name: app
@@ -246,10 +246,10 @@ func serviceDoc(i int) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Service
 metadata:
-  name: app-%[1]05d
+  name: app-%05[1]d
   namespace: %[2]s
 spec:
-  selector: {app: app-%[1]05d}
+  selector: {app: app-%05[1]d}
   ports:
     - {name: http, port: 8080, targetPort: http}
 `, i, Namespace)
@@ -259,7 +259,7 @@ func configMapDoc(i int) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: app-%[1]05d
+  name: app-%05[1]d
   namespace: %[2]s
 data:
   region: eu-west-1
