@@ -5,6 +5,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -146,10 +147,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if err == nil {
 		return 0
 	}
-	if code, ok := err.(exitError); ok {
+	if code := exitError(0); errors.As(err, &code) {
 		return int(code)
 	}
-	if _, ok := err.(runError); ok {
+	if errors.As(err, new(runError)) {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 		return 1
 	}
