@@ -3,6 +3,7 @@ package generator
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -164,7 +165,7 @@ func expandEach(inputs []*yaml.RNode) []expansion {
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
-					panicked.CompareAndSwap(nil, fmt.Sprint(r))
+					panicked.CompareAndSwap(nil, &WorkerPanic{Value: r, Stack: debug.Stack()})
 				}
 			}()
 			for {
@@ -182,6 +183,16 @@ func expandEach(inputs []*yaml.RNode) []expansion {
 	}
 	return res
 }
+
+// WorkerPanic is a panic of an expansion goroutine, raised again in the
+// caller with the stack where it happened (the caller's own would only show
+// the re-raise).
+type WorkerPanic struct {
+	Value any
+	Stack []byte
+}
+
+func (p *WorkerPanic) String() string { return fmt.Sprint(p.Value) }
 
 // Expand turns one EventDrivenService node into its objects.
 func Expand(node *yaml.RNode) ([]*yaml.RNode, field.ErrorList) {

@@ -3,6 +3,10 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/bizmatters/eds-fn/generator"
 
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -29,10 +33,20 @@ func runProcessor(rl *framework.ResourceList, pick ProcessorFor) (pickErr, err e
 // recoverInternal, deferred, turns a panic (a bug) into a one-line message
 // and exit code 1 rather than a stack trace. Output is written only at the
 // end, so there is no partial output either.
+// With EDS_FN_DEBUG=1 the stack follows, for the bug report.
 func recoverInternal(errOut io.Writer, code *int) {
-	if r := recover(); r != nil {
-		fmt.Fprintf(errOut, "error: internal error: %v; please report this with the input that caused it\n", r)
-		*code = 1
+	r := recover()
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(errOut, "error: internal error: %v; please report this with the input that caused it\n", r)
+	*code = 1
+	if os.Getenv("EDS_FN_DEBUG") == "1" {
+		stack := debug.Stack()
+		if wp, ok := r.(*generator.WorkerPanic); ok {
+			stack = wp.Stack
+		}
+		fmt.Fprintf(errOut, "%s", stack)
 	}
 }
 
