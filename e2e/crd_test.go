@@ -3,10 +3,8 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
