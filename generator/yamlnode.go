@@ -3,11 +3,9 @@ package generator
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -16,283 +14,117 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// jsonToNode turns the JSON encoding of an object (as encoding/json writes
-// it: compact and valid) into the YAML node that sigs.k8s.io/yaml.Marshal
-// followed by kyaml's yaml.Parse made of it before: the same keys in the same
-// order (go-yaml v2's), the same scalar values, tags and quoting styles,
-// without writing and parsing YAML text twice per object.
-// TestJSONToNodeMatchesYAMLRoundTrip and FuzzJSONToNode hold it to that.
-//
-// Mapping keys that are plain words are shared between objects (nothing
-// changes a key in place), and nodes are allocated in blocks: a generated
-// object is mostly small nodes, and these keep it small in memory.
-func jsonToNode(data []byte) (*yaml.RNode, error) {
-	p := &jsonParser{data: data, block: make([]yaml.Node, 0, countValues(data)+1)}
-	n, err := p.value()
+// jsonNode is the YAML node that sigs.k8s.io/yaml.Marshal followed by
+// kyaml's yaml.Parse makes of obj (the same keys in go-yaml v2's order, the
+// same scalar values, tags and quoting styles), without writing and parsing
+// YAML text: encoding/json keeps its own field rules, its output is decoded
+// into plain Go values, and those become nodes. Numbers stay as written
+// (json.Number) because go-yaml v2 reads the JSON text itself: an integer
+// above int64 is a uint64 to it, not a float.
+// TestJSONToNodeMatchesYAMLRoundTrip and the fuzz targets hold it to that.
+func jsonNode(obj any) (*yaml.RNode, error) {
+	data, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}
-	if p.skipSpace(); p.i != len(p.data) {
-		return nil, errJSON
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
 	}
-	doc := p.node()
+	// One block for all the nodes: a generated object is mostly small
+	// nodes, and one allocation keeps it compact.
+	b := nodeBlock(make([]yaml.Node, 0, countNodes(v)+1))
+	n, err := b.build(v)
+	if err != nil {
+		return nil, err
+	}
+	doc := b.next()
 	*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}
 	return yaml.NewRNode(doc), nil
 }
 
-type jsonParser struct {
-	data  []byte
-	i     int
-	block []yaml.Node
+type nodeBlock []yaml.Node
+
+func (b *nodeBlock) next() *yaml.Node {
+	if len(*b) == cap(*b) {
+		*b = make([]yaml.Node, 0, 16) // never: countNodes counted them
+	}
+	*b = (*b)[:len(*b)+1]
+	return &(*b)[len(*b)-1]
 }
 
-var errJSON = errors.New("not the JSON encoding of an object")
-
-// countValues counts the values in a JSON document (the nodes jsonToNode
-// makes, keys aside), so that they fit in one block.
-func countValues(data []byte) int {
+// countNodes counts the nodes build makes of v, keys included.
+func countNodes(v any) int {
 	n := 1
-	var arrays []bool // for each open container: is it an array?
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '"':
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
-				}
-			}
-		case '{':
-			arrays = append(arrays, false)
-		case '[':
-			arrays = append(arrays, true)
-			if i+1 < len(data) && data[i+1] != ']' {
-				n++
-			}
-		case ']', '}':
-			if len(arrays) > 0 {
-				arrays = arrays[:len(arrays)-1]
-			}
-		case ':':
-			n++
-		case ',':
-			if len(arrays) > 0 && arrays[len(arrays)-1] {
-				n++
-			}
+	switch v := v.(type) {
+	case map[string]any:
+		for _, c := range v {
+			n += 1 + countNodes(c)
+		}
+	case []any:
+		for _, c := range v {
+			n += countNodes(c)
 		}
 	}
 	return n
 }
 
-// node allocates a node from the current block.
-func (p *jsonParser) node() *yaml.Node {
-	if len(p.block) == cap(p.block) {
-		p.block = make([]yaml.Node, 0, 16)
-	}
-	p.block = p.block[:len(p.block)+1]
-	return &p.block[len(p.block)-1]
-}
-
-func (p *jsonParser) skipSpace() {
-	for p.i < len(p.data) && (p.data[p.i] == ' ' || p.data[p.i] == '\n' || p.data[p.i] == '\t' || p.data[p.i] == '\r') {
-		p.i++
-	}
-}
-
-func (p *jsonParser) value() (*yaml.Node, error) {
-	p.skipSpace()
-	if p.i >= len(p.data) {
-		return nil, errJSON
-	}
-	switch c := p.data[p.i]; {
-	case c == '{':
-		return p.object()
-	case c == '[':
-		return p.array()
-	case c == '"':
-		s, err := p.str()
+func (b *nodeBlock) build(v any) (*yaml.Node, error) {
+	n := b.next()
+	switch v := v.(type) {
+	case nil:
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
+	case bool:
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(v)}
+	case string:
+		*n = stringNode(v, false)
+	case json.Number:
+		num, err := numberNode(string(v))
 		if err != nil {
 			return nil, err
 		}
-		n := p.node()
-		*n = stringNode(s, false)
-		return n, nil
-	case c == 't' || c == 'f' || c == 'n':
-		for _, lit := range [...]string{"true", "false", "null"} {
-			if bytes.HasPrefix(p.data[p.i:], []byte(lit)) {
-				p.i += len(lit)
-				n := p.node()
-				*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: lit}
-				if lit == "null" {
-					n.Tag = yaml.NodeTagNull
-				}
-				return n, nil
+		*n = num
+	case []any:
+		*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: make([]*yaml.Node, len(v))}
+		for i, el := range v {
+			c, err := b.build(el)
+			if err != nil {
+				return nil, err
 			}
+			n.Content[i] = c
 		}
-	case c == '-' || '0' <= c && c <= '9':
-		start := p.i
-		for p.i < len(p.data) && strings.IndexByte("+-.eE0123456789", p.data[p.i]) >= 0 {
-			p.i++
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
 		}
-		n, err := numberNode(string(p.data[start:p.i]))
-		if err != nil {
-			return nil, err
-		}
-		m := p.node()
-		*m = n
-		return m, nil
-	}
-	return nil, errJSON
-}
-
-func (p *jsonParser) object() (*yaml.Node, error) {
-	p.i++ // {
-	var pairs []pair
-	for {
-		p.skipSpace()
-		if p.i >= len(p.data) {
-			return nil, errJSON
-		}
-		if p.data[p.i] == '}' {
-			p.i++
-			break
-		}
-		if len(pairs) > 0 {
-			if p.data[p.i] != ',' {
-				return nil, errJSON
+		// v2KeyLess is a total order on distinct strings: the result does
+		// not depend on the map's iteration order.
+		slices.SortFunc(keys, func(a, b string) int {
+			if v2KeyLess(a, b) {
+				return -1
 			}
-			p.i++
-			p.skipSpace()
-		}
-		if p.i >= len(p.data) || p.data[p.i] != '"' {
-			return nil, errJSON
-		}
-		k, err := p.str()
-		if err != nil {
-			return nil, err
-		}
-		if p.skipSpace(); p.i >= len(p.data) || p.data[p.i] != ':' {
-			return nil, errJSON
-		}
-		p.i++
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		pairs = append(pairs, pair{k, v})
-	}
-	return p.mapping(pairs), nil
-}
-
-// mapping makes a mapping node of pairs in go-yaml v2's key order: the
-// order sigs.k8s.io/yaml's output had (an empty one is "{}", flow style).
-func (p *jsonParser) mapping(pairs []pair) *yaml.Node {
-	slices.SortStableFunc(pairs, func(a, b pair) int {
-		switch {
-		case v2KeyLess(a.key, b.key):
-			return -1
-		case v2KeyLess(b.key, a.key):
 			return 1
-		}
-		return 0
-	})
-	n := p.node()
-	*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: make([]*yaml.Node, 0, 2*len(pairs))}
-	if len(pairs) == 0 {
-		n.Style = yaml.FlowStyle
-	}
-	for _, pr := range pairs {
-		n.Content = append(n.Content, p.key(pr.key), pr.value)
-	}
-	return n
-}
-
-func (p *jsonParser) array() (*yaml.Node, error) {
-	p.i++ // [
-	n := p.node()
-	*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
-	for {
-		p.skipSpace()
-		if p.i >= len(p.data) {
-			return nil, errJSON
-		}
-		if p.data[p.i] == ']' {
-			p.i++
-			break
-		}
-		if len(n.Content) > 0 {
-			if p.data[p.i] != ',' {
-				return nil, errJSON
+		})
+		*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: make([]*yaml.Node, 0, 2*len(v))}
+		for _, k := range keys {
+			key := b.next()
+			*key = stringNode(k, true)
+			c, err := b.build(v[k])
+			if err != nil {
+				return nil, err
 			}
-			p.i++
+			n.Content = append(n.Content, key, c)
 		}
-		el, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		n.Content = append(n.Content, el)
+	default:
+		return nil, fmt.Errorf("unexpected %T in decoded JSON", v)
 	}
-	if len(n.Content) == 0 {
-		n.Style = yaml.FlowStyle
+	if (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && len(n.Content) == 0 {
+		n.Style = yaml.FlowStyle // {} and []
 	}
 	return n, nil
-}
-
-// str reads the JSON string at p.i.
-func (p *jsonParser) str() (string, error) {
-	start := p.i
-	p.i++ // "
-	escaped := false
-	for p.i < len(p.data) {
-		switch p.data[p.i] {
-		case '\\':
-			escaped = true
-			p.i += 2
-			continue
-		case '"':
-			p.i++
-			if !escaped {
-				return string(p.data[start+1 : p.i-1]), nil
-			}
-			var s string
-			if err := json.Unmarshal(p.data[start:p.i], &s); err != nil {
-				return "", err
-			}
-			return s, nil
-		}
-		p.i++
-	}
-	return "", errJSON
-}
-
-// key is the node of a mapping key: shared when it is a plain word.
-func (p *jsonParser) key(s string) *yaml.Node {
-	if !plainInBoth(s, true) {
-		n := new(yaml.Node)
-		*n = stringNode(s, true)
-		return n
-	}
-	sharedKeys.Lock()
-	defer sharedKeys.Unlock()
-	if n, ok := sharedKeys.m[s]; ok {
-		return n
-	}
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}
-	if len(sharedKeys.m) < maxSharedKeys {
-		sharedKeys.m[s] = n
-	}
-	return n
-}
-
-const maxSharedKeys = 4096
-
-var sharedKeys = struct {
-	sync.Mutex
-	m map[string]*yaml.Node
-}{m: map[string]*yaml.Node{}}
-
-type pair struct {
-	key   string
-	value *yaml.Node
 }
 
 // numberNode is what go-yaml v2 makes of a JSON number (an int when it is
@@ -317,7 +149,8 @@ func numberNode(s string) (yaml.Node, error) {
 
 // stringNode is a string as go-yaml v2 writes it (as a mapping key or as a
 // value) and YAML 1.2 reads it back. Most strings are plain in both; the
-// others are written and parsed once, and remembered.
+// others are written and parsed once by the libraries themselves, and
+// remembered: their quoting rules are theirs, not copied here.
 func stringNode(s string, key bool) yaml.Node {
 	if plainInBoth(s, key) {
 		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}
@@ -334,7 +167,7 @@ func stringNode(s string, key bool) yaml.Node {
 		}
 		styleCache.Unlock()
 	}
-	return *n
+	return n
 }
 
 type styleKey struct {
@@ -346,17 +179,17 @@ const maxCachedStyles = 4096
 
 var styleCache = struct {
 	sync.Mutex
-	m map[styleKey]*yaml.Node
-}{m: map[styleKey]*yaml.Node{}}
+	m map[styleKey]yaml.Node
+}{m: map[styleKey]yaml.Node{}}
 
-// roundTrip writes s with go-yaml v2 and reads it back with kyaml, exactly
-// as the generator did for every string before.
-func roundTrip(s string, key bool) *yaml.Node {
+// roundTrip writes s with go-yaml v2 and reads it back with kyaml, as
+// sigs.k8s.io/yaml and yaml.Parse do.
+func roundTrip(s string, key bool) yaml.Node {
 	var in any = map[string]string{"k": s}
 	if key {
 		in = map[string]int{s: 0}
 	}
-	fallback := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s, Style: yaml.DoubleQuotedStyle}
+	fallback := yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s, Style: yaml.DoubleQuotedStyle}
 	b, err := yamlv2.Marshal(in)
 	if err != nil {
 		return fallback
@@ -365,17 +198,16 @@ func roundTrip(s string, key bool) *yaml.Node {
 	if err != nil || len(n.YNode().Content) != 2 {
 		return fallback
 	}
-	i := 1
+	got := n.YNode().Content[1]
 	if key {
-		i = 0
+		got = n.YNode().Content[0]
 	}
-	got := n.YNode().Content[i]
 	if got.Value != s || got.Tag != yaml.NodeTagString {
 		// go-yaml v2 writes a few strings (NEL, DEL, "<<") so that they
 		// do not read back as the same string.
 		return fallback
 	}
-	return &yaml.Node{Kind: got.Kind, Tag: got.Tag, Value: got.Value, Style: got.Style}
+	return yaml.Node{Kind: got.Kind, Tag: got.Tag, Value: got.Value, Style: got.Style}
 }
 
 // plainInBoth reports, conservatively, whether go-yaml v2 writes s as a
