@@ -1,11 +1,11 @@
 package generator
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -17,114 +17,214 @@ import (
 // jsonNode is the YAML node that sigs.k8s.io/yaml.Marshal followed by
 // kyaml's yaml.Parse makes of obj (the same keys in go-yaml v2's order, the
 // same scalar values, tags and quoting styles), without writing and parsing
-// YAML text: encoding/json keeps its own field rules, its output is decoded
-// into plain Go values, and those become nodes. Numbers stay as written
-// (json.Number) because go-yaml v2 reads the JSON text itself: an integer
-// above int64 is a uint64 to it, not a float.
+// YAML text. encoding/json keeps its own field rules; its output, which it
+// guarantees to be valid and compact, is walked once into nodes. Numbers
+// are read as written, as go-yaml v2 reads them (an integer above int64 is
+// a uint64 to it, not a float).
 // TestJSONToNodeMatchesYAMLRoundTrip and the fuzz targets hold it to that.
 func jsonNode(obj any) (*yaml.RNode, error) {
 	data, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	// One block for all the nodes: a generated object is mostly small
-	// nodes, and one allocation keeps it compact.
-	b := nodeBlock(make([]yaml.Node, 0, countNodes(v)+1))
-	n, err := b.build(v)
+	// One string, one block of nodes and one of child pointers for the
+	// whole object: every value is a substring, and a generated object is
+	// hundreds of small nodes (allocating each is most of the cost).
+	nodes, children := countValues(data)
+	w := &jsonWalk{s: string(data), nodes: make([]yaml.Node, 0, nodes), ptrs: make([]*yaml.Node, 0, children)}
+	root, err := w.value()
 	if err != nil {
 		return nil, err
 	}
-	doc := b.next()
-	*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}
+	doc := w.node()
+	*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	return yaml.NewRNode(doc), nil
 }
 
-type nodeBlock []yaml.Node
-
-func (b *nodeBlock) next() *yaml.Node {
-	if len(*b) == cap(*b) {
-		*b = make([]yaml.Node, 0, 16) // never: countNodes counted them
-	}
-	*b = (*b)[:len(*b)+1]
-	return &(*b)[len(*b)-1]
-}
-
-// countNodes counts the nodes build makes of v, keys included.
-func countNodes(v any) int {
-	n := 1
-	switch v := v.(type) {
-	case map[string]any:
-		for _, c := range v {
-			n += 1 + countNodes(c)
-		}
-	case []any:
-		for _, c := range v {
-			n += countNodes(c)
+// countValues bounds the nodes jsonNode makes of data: each value but the
+// root follows one of "{[," (a key follows "{" or ",", so this counts them
+// as well, but not twice), and each pair has a ":". Keys that are plain words
+// are shared, so the values, and the document, are the nodes of the block;
+// the child pointers are the values and the keys.
+func countValues(data []byte) (nodes, children int) {
+	nodes = 2
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '{', '[', ',':
+			nodes++
+		case ':':
+			children++
+		case '"':
+			for i++; data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
 		}
 	}
-	return n
+	return nodes, nodes + children
 }
 
-func (b *nodeBlock) build(v any) (*yaml.Node, error) {
-	n := b.next()
-	switch v := v.(type) {
-	case nil:
-		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
-	case bool:
-		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(v)}
-	case string:
-		*n = stringNode(v, false)
-	case json.Number:
-		num, err := numberNode(string(v))
-		if err != nil {
-			return nil, err
-		}
-		*n = num
-	case []any:
-		*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: make([]*yaml.Node, len(v))}
-		for i, el := range v {
-			c, err := b.build(el)
+type jsonWalk struct {
+	s     string
+	i     int
+	nodes []yaml.Node
+	ptrs  []*yaml.Node // the children of every collection, in turn
+	stack []pair       // the pairs of the mappings being read
+	elems []*yaml.Node // the elements of the sequences being read
+}
+
+type pair struct {
+	key   string
+	value *yaml.Node
+}
+
+func (w *jsonWalk) node() *yaml.Node {
+	if len(w.nodes) == cap(w.nodes) {
+		w.nodes = make([]yaml.Node, 0, 16) // not when countValues is right
+	}
+	w.nodes = w.nodes[:len(w.nodes)+1]
+	return &w.nodes[len(w.nodes)-1]
+}
+
+// children is room for k child pointers, capped so that an append (kyaml
+// adding a field later) copies instead of writing over a neighbour's.
+func (w *jsonWalk) children(k int) []*yaml.Node {
+	if len(w.ptrs)+k > cap(w.ptrs) {
+		return make([]*yaml.Node, 0, k)
+	}
+	c := w.ptrs[len(w.ptrs) : len(w.ptrs) : len(w.ptrs)+k]
+	w.ptrs = w.ptrs[:len(w.ptrs)+k]
+	return c
+}
+
+func (w *jsonWalk) value() (*yaml.Node, error) {
+	n := w.node()
+	switch w.s[w.i] {
+	case '{':
+		base := len(w.stack)
+		for w.i++; w.s[w.i] != '}'; {
+			if w.s[w.i] == ',' {
+				w.i++
+			}
+			k, err := w.str()
 			if err != nil {
 				return nil, err
 			}
-			n.Content[i] = c
+			w.i++ // ':'
+			v, err := w.value()
+			if err != nil {
+				return nil, err
+			}
+			w.stack = append(w.stack, pair{k, v})
 		}
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		// v2KeyLess is a total order on distinct strings: the result does
-		// not depend on the map's iteration order.
-		slices.SortFunc(keys, func(a, b string) int {
-			if v2KeyLess(a, b) {
+		w.i++
+		pairs := w.stack[base:]
+		// v2KeyLess is a total order on distinct strings.
+		slices.SortFunc(pairs, func(a, b pair) int {
+			if v2KeyLess(a.key, b.key) {
 				return -1
 			}
 			return 1
 		})
-		*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: make([]*yaml.Node, 0, 2*len(v))}
-		for _, k := range keys {
-			key := b.next()
-			*key = stringNode(k, true)
-			c, err := b.build(v[k])
+		*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: w.children(2 * len(pairs))}
+		for _, p := range pairs {
+			n.Content = append(n.Content, w.key(p.key), p.value)
+		}
+		w.stack = w.stack[:base]
+	case '[':
+		base := len(w.elems)
+		for w.i++; w.s[w.i] != ']'; {
+			if w.s[w.i] == ',' {
+				w.i++
+			}
+			el, err := w.value()
 			if err != nil {
 				return nil, err
 			}
-			n.Content = append(n.Content, key, c)
+			w.elems = append(w.elems, el)
 		}
+		w.i++
+		els := w.elems[base:]
+		*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: append(w.children(len(els)), els...)}
+		w.elems = w.elems[:base]
+	case '"':
+		s, err := w.str()
+		if err != nil {
+			return nil, err
+		}
+		*n = stringNode(s, false)
+	case 't':
+		w.i += len("true")
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "true"}
+	case 'f':
+		w.i += len("false")
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "false"}
+	case 'n':
+		w.i += len("null")
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
 	default:
-		return nil, fmt.Errorf("unexpected %T in decoded JSON", v)
+		start := w.i
+		for w.i < len(w.s) && strings.IndexByte("+-.eE0123456789", w.s[w.i]) >= 0 {
+			w.i++
+		}
+		num, err := numberNode(w.s[start:w.i])
+		if err != nil {
+			return nil, err
+		}
+		*n = num
 	}
 	if (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && len(n.Content) == 0 {
 		n.Style = yaml.FlowStyle // {} and []
 	}
 	return n, nil
+}
+
+// key is the node of a mapping key. Keys that are plain words are shared
+// between objects (nothing changes a key node in place): they are half the
+// nodes of an object, and all the objects stay in memory until written.
+func (w *jsonWalk) key(s string) *yaml.Node {
+	if !plainInBoth(s, true) {
+		n := w.node()
+		*n = stringNode(s, true)
+		return n
+	}
+	sharedKeys.Lock()
+	defer sharedKeys.Unlock()
+	if n, ok := sharedKeys.m[s]; ok {
+		return n
+	}
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: strings.Clone(s)}
+	if len(sharedKeys.m) < maxSharedKeys {
+		sharedKeys.m[n.Value] = n
+	}
+	return n
+}
+
+const maxSharedKeys = 4096
+
+var sharedKeys = struct {
+	sync.Mutex
+	m map[string]*yaml.Node
+}{m: map[string]*yaml.Node{}}
+
+// str reads the string at w.i: a substring unless it has escapes.
+func (w *jsonWalk) str() (string, error) {
+	start := w.i
+	escaped := false
+	for w.i++; w.s[w.i] != '"'; w.i++ {
+		if w.s[w.i] == '\\' {
+			escaped = true
+			w.i++
+		}
+	}
+	w.i++
+	if !escaped {
+		return w.s[start+1 : w.i-1], nil
+	}
+	var s string
+	err := json.Unmarshal([]byte(w.s[start:w.i]), &s)
+	return s, err
 }
 
 // numberNode is what go-yaml v2 makes of a JSON number (an int when it is
