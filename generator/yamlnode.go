@@ -260,7 +260,9 @@ func stringNode(s string, key bool) yaml.Node {
 	n, ok := styleCache.m[ck]
 	styleCache.Unlock()
 	if !ok {
-		n = roundTrip(s, key)
+		// s may be a substring of an object's JSON: the cache keeps a copy.
+		ck.s = strings.Clone(s)
+		n = roundTrip(ck.s, key)
 		styleCache.Lock()
 		if len(styleCache.m) < maxCachedStyles {
 			styleCache.m[ck] = n
