@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/bizmatters/eds-fn/internal/yaml11"
 	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -312,37 +313,10 @@ func roundTrip(s string, key bool) yaml.Node {
 	return yaml.Node{Kind: got.Kind, Tag: got.Tag, Value: got.Value, Style: got.Style}
 }
 
-// plainInBoth reports, conservatively, whether go-yaml v2 writes s as a
-// plain scalar (it does not look like another type to YAML 1.1, and has no
-// character that needs quoting) that YAML 1.2 reads back as the same string.
+// plainInBoth: go-yaml v2 writes s unquoted and YAML 1.2 reads it back as
+// the same string.
 func plainInBoth(s string, key bool) bool {
-	if s == "" || (key && len(s) > 128) {
-		return false
-	}
-	if c := s[0]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '-' || c == '_' || c == '.' || c == '/' || c == '@' || c == '=' || c == '+':
-		case c == ':' && i < len(s)-1:
-		default:
-			return false
-		}
-	}
-	return !yaml11Special[s]
-}
-
-// yaml11Special are the letter-initial words go-yaml v2 reads as booleans
-// or null.
-var yaml11Special = map[string]bool{
-	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
-	"n": true, "N": true, "no": true, "No": true, "NO": true,
-	"true": true, "True": true, "TRUE": true, "false": true, "False": true, "FALSE": true,
-	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
-	"null": true, "Null": true, "NULL": true,
+	return yaml11.Word(s) && (!key || len(s) <= yaml11.MaxKeyLength)
 }
 
 // v2KeyLess is go-yaml v2's order of string map keys (sorter.go, keyList.Less):
