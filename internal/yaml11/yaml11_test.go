@@ -64,8 +64,9 @@ func TestWord(t *testing.T) {
 
 // TestWordAgainstTheLibraries: every word Word accepts (among all short
 // strings of its characters and a few others, and a long one) is written
-// unquoted by go-yaml v2 and yaml.v3, as a key and as a value, and read back
-// as the same string by both; every word BoolOrNull names is read by
+// unquoted by go-yaml v2 and yaml.v3, as a key and as a value (in flow
+// collections too when it has no colon), and read back as the same string by
+// both; every word BoolOrNull names is read by
 // go-yaml v2 as something else than a string.
 func TestWordAgainstTheLibraries(t *testing.T) {
 	const alphabet = "aZ09-_./@=+: #'"
@@ -105,6 +106,18 @@ func TestWordAgainstTheLibraries(t *testing.T) {
 		v3, err := yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{word(), word()}}).String()
 		if err != nil || v3 != want {
 			t.Errorf("yaml.v3 writes %q as %q (%v), want %q", s, v3, err, want)
+		}
+		if !strings.Contains(s, ":") {
+			// In flow collections too (where a colon is an indicator).
+			flow := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+				{Kind: yaml.ScalarNode, Value: "k"},
+				{Kind: yaml.SequenceNode, Style: yaml.FlowStyle, Content: []*yaml.Node{word(),
+					{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Content: []*yaml.Node{word(), word()}}}},
+			}}
+			got, err := yaml.NewRNode(flow).String()
+			if want := "k: [" + s + ", {" + s + ": " + s + "}]\n"; err != nil || got != want {
+				t.Errorf("yaml.v3 writes %q in flow collections as %q (%v), want %q", s, got, err, want)
+			}
 		}
 		var v2 map[string]any
 		if err := yamlv2.Unmarshal([]byte(want), &v2); err != nil || v2[s] != s {
