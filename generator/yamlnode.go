@@ -33,9 +33,9 @@ func jsonNode(obj any) (*yaml.RNode, error) {
 	// hundreds of small nodes (allocating each is most of the cost).
 	nodes, children := countValues(data)
 	w := &jsonWalk{s: string(data), nodes: make([]yaml.Node, 0, nodes), ptrs: make([]*yaml.Node, 0, children)}
-	root, err := w.value()
-	if err != nil {
-		return nil, err
+	root := w.value()
+	if w.err != nil {
+		return nil, w.err
 	}
 	doc := w.node()
 	*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
@@ -69,9 +69,10 @@ func countValues(data []byte) (nodes, children int) {
 type jsonWalk struct {
 	s     string
 	i     int
-	nodes []yaml.Node
+	err   error        // the first
+	nodes []yaml.Node  // the block
 	ptrs  []*yaml.Node // the children of every collection, in turn
-	stack []pair       // the pairs of the mappings being read
+	pairs []pair       // the pairs of the mappings being read
 	elems []*yaml.Node // the elements of the sequences being read
 }
 
@@ -99,29 +100,22 @@ func (w *jsonWalk) children(k int) []*yaml.Node {
 	return c
 }
 
-func (w *jsonWalk) value() (*yaml.Node, error) {
+func (w *jsonWalk) value() *yaml.Node {
 	n := w.node()
 	switch w.s[w.i] {
 	case '{':
-		base := len(w.stack)
+		base := len(w.pairs)
 		for w.i++; w.s[w.i] != '}'; {
 			if w.s[w.i] == ',' {
 				w.i++
 			}
-			k, err := w.str()
-			if err != nil {
-				return nil, err
-			}
+			k := w.str()
 			w.i++ // ':'
-			v, err := w.value()
-			if err != nil {
-				return nil, err
-			}
-			w.stack = append(w.stack, pair{k, v})
+			w.pairs = append(w.pairs, pair{k, w.value()})
 		}
-		w.i++
-		pairs := w.stack[base:]
-		// v2KeyLess is a total order on distinct strings.
+		pairs := w.pairs[base:]
+		// v2KeyLess finds no two distinct keys equal: the order does not
+		// depend on the JSON's.
 		slices.SortFunc(pairs, func(a, b pair) int {
 			if v2KeyLess(a.key, b.key) {
 				return -1
@@ -132,53 +126,49 @@ func (w *jsonWalk) value() (*yaml.Node, error) {
 		for _, p := range pairs {
 			n.Content = append(n.Content, w.key(p.key), p.value)
 		}
-		w.stack = w.stack[:base]
+		w.pairs = w.pairs[:base]
 	case '[':
 		base := len(w.elems)
 		for w.i++; w.s[w.i] != ']'; {
 			if w.s[w.i] == ',' {
 				w.i++
 			}
-			el, err := w.value()
-			if err != nil {
-				return nil, err
-			}
-			w.elems = append(w.elems, el)
+			w.elems = append(w.elems, w.value())
 		}
-		w.i++
 		els := w.elems[base:]
 		*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: append(w.children(len(els)), els...)}
 		w.elems = w.elems[:base]
 	case '"':
-		s, err := w.str()
-		if err != nil {
-			return nil, err
-		}
-		*n = stringNode(s, false)
+		*n = stringNode(w.str(), false)
+		return n
 	case 't':
-		w.i += len("true")
 		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "true"}
+		w.i += len(n.Value)
+		return n
 	case 'f':
-		w.i += len("false")
 		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "false"}
+		w.i += len(n.Value)
+		return n
 	case 'n':
-		w.i += len("null")
 		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
+		w.i += len(n.Value)
+		return n
 	default:
 		start := w.i
 		for w.i < len(w.s) && strings.IndexByte("+-.eE0123456789", w.s[w.i]) >= 0 {
 			w.i++
 		}
-		num, err := numberNode(w.s[start:w.i])
-		if err != nil {
-			return nil, err
+		var err error
+		if *n, err = numberNode(w.s[start:w.i]); err != nil && w.err == nil {
+			w.err = err
 		}
-		*n = num
+		return n
 	}
-	if (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && len(n.Content) == 0 {
+	w.i++ // the closing bracket
+	if len(n.Content) == 0 {
 		n.Style = yaml.FlowStyle // {} and []
 	}
-	return n, nil
+	return n
 }
 
 // key is the node of a mapping key. Keys that are plain words are shared
@@ -210,7 +200,7 @@ var sharedKeys = struct {
 }{m: map[string]*yaml.Node{}}
 
 // str reads the string at w.i: a substring unless it has escapes.
-func (w *jsonWalk) str() (string, error) {
+func (w *jsonWalk) str() string {
 	start := w.i
 	escaped := false
 	for w.i++; w.s[w.i] != '"'; w.i++ {
@@ -221,11 +211,13 @@ func (w *jsonWalk) str() (string, error) {
 	}
 	w.i++
 	if !escaped {
-		return w.s[start+1 : w.i-1], nil
+		return w.s[start+1 : w.i-1]
 	}
 	var s string
-	err := json.Unmarshal([]byte(w.s[start:w.i]), &s)
-	return s, err
+	if err := json.Unmarshal([]byte(w.s[start:w.i]), &s); err != nil && w.err == nil {
+		w.err = err
+	}
+	return s
 }
 
 // numberNode is what go-yaml v2 makes of a JSON number (an int when it is
@@ -256,19 +248,15 @@ func stringNode(s string, key bool) yaml.Node {
 	if plainInBoth(s, key) {
 		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}
 	}
-	ck := styleKey{s, key}
 	styleCache.Lock()
-	n, ok := styleCache.m[ck]
-	styleCache.Unlock()
-	if !ok {
-		// s may be a substring of an object's JSON: the cache keeps a copy.
-		ck.s = strings.Clone(s)
-		n = roundTrip(ck.s, key)
-		styleCache.Lock()
-		if len(styleCache.m) < maxCachedStyles {
-			styleCache.m[ck] = n
-		}
-		styleCache.Unlock()
+	defer styleCache.Unlock()
+	if n, ok := styleCache.m[styleKey{s, key}]; ok {
+		return n
+	}
+	s = strings.Clone(s) // not a substring of an object's JSON, kept alive
+	n := roundTrip(s, key)
+	if len(styleCache.m) < maxCachedStyles {
+		styleCache.m[styleKey{s, key}] = n
 	}
 	return n
 }
