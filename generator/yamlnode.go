@@ -2,7 +2,6 @@ package generator
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,7 +68,7 @@ func countValues(data []byte) (nodes, children int) {
 type jsonWalk struct {
 	s     string
 	i     int
-	err   error        // the first
+	err   error        // of an escaped string; not on json.Marshal's output
 	nodes []yaml.Node  // the block
 	ptrs  []*yaml.Node // the children of every collection, in turn
 	pairs []pair       // the pairs of the mappings being read
@@ -158,10 +157,7 @@ func (w *jsonWalk) value() *yaml.Node {
 		for w.i < len(w.s) && strings.IndexByte("+-.eE0123456789", w.s[w.i]) >= 0 {
 			w.i++
 		}
-		var err error
-		if *n, err = numberNode(w.s[start:w.i]); err != nil && w.err == nil {
-			w.err = err
-		}
+		*n = numberNode(w.s[start:w.i])
 		return n
 	}
 	w.i++ // the closing bracket
@@ -221,23 +217,24 @@ func (w *jsonWalk) str() string {
 }
 
 // numberNode is what go-yaml v2 makes of a JSON number (an int when it is
-// one, else a float in Go's shortest form) as YAML 1.2 reads it back.
-func numberNode(s string) (yaml.Node, error) {
+// one, else a float in Go's shortest form) as YAML 1.2 reads it back. A
+// number beyond float64 is a string to both.
+func numberNode(s string) yaml.Node {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(i, 10)}, nil
+		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(i, 10)}
 	}
 	if u, err := strconv.ParseUint(s, 10, 64); err == nil {
-		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatUint(u, 10)}, nil
+		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatUint(u, 10)}
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return yaml.Node{}, fmt.Errorf("number %q: %w", s, err)
+		return stringNode(s, false)
 	}
 	v := strconv.FormatFloat(f, 'g', -1, 64)
 	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: v}, nil
+		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: v}
 	}
-	return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagFloat, Value: v}, nil
+	return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagFloat, Value: v}
 }
 
 // stringNode is a string as go-yaml v2 writes it (as a mapping key or as a

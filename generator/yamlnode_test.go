@@ -228,6 +228,24 @@ func TestJSONToNodeTrickyStrings(t *testing.T) {
 	checkSameAsReference(t, json.RawMessage(`{"big": 18446744073709551615, "bigger": 18446744073709551616, "neg": -0, "f": 1.0, "e": 1E300, "g": 2.50}`))
 }
 
+// TestJSONToNodeNumbersBeyondFloat64: go-yaml v2 reads them as strings,
+// and so does the render (checkSameAsReference cannot say: the output
+// does not read back as the numbers).
+func TestJSONToNodeNumbersBeyondFloat64(t *testing.T) {
+	obj := json.RawMessage(`{"huge": 1e400, "negative": -1E+999, "tiny": 1e-400}`)
+	want, err := referenceNode(t, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := jsonNode(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameNode(got.Document(), want.Document(), "$"); err != nil {
+		t.Error(err)
+	}
+}
+
 // FuzzJSONToNode: for any strings and numbers, the fast rendering equals
 // the YAML round trip it replaces.
 func FuzzJSONToNode(f *testing.F) {
