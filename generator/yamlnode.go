@@ -41,11 +41,12 @@ func jsonNode(obj any) (*yaml.RNode, error) {
 	return yaml.NewRNode(doc), nil
 }
 
-// countValues bounds the nodes jsonNode makes of data: each value but the
-// root follows one of "{[," (a key follows "{" or ",", so this counts them
-// as well, but not twice), and each pair has a ":". Keys that are plain words
-// are shared, so the values, and the document, are the nodes of the block;
-// the child pointers are the values and the keys.
+// countValues bounds the nodes jsonNode makes of data. Each key follows "{"
+// or "," and each element of an array "[" or ","; there are as many keys as
+// values of pairs, so counting "{[," counts every value but the root (and
+// one more per empty collection). Keys that are plain words are shared
+// nodes, not in the block (the rare others take an extra chunk); the child
+// pointers are the values and the keys, one ":" each.
 func countValues(data []byte) (nodes, children int) {
 	nodes = 2
 	for i := 0; i < len(data); i++ {
