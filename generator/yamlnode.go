@@ -1,10 +1,7 @@
 package generator
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,262 +9,171 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/bizmatters/eds-fn/internal/yaml11"
 	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// jsonToNode turns the JSON encoding of an object (as encoding/json writes
-// it: compact and valid) into the YAML node that sigs.k8s.io/yaml.Marshal
-// followed by kyaml's yaml.Parse made of it before: the same keys in the same
-// order (go-yaml v2's), the same scalar values, tags and quoting styles,
-// without writing and parsing YAML text twice per object.
-// TestJSONToNodeMatchesYAMLRoundTrip and FuzzJSONToNode hold it to that.
-//
-// Mapping keys that are plain words are shared between objects (nothing
-// changes a key in place), and nodes are allocated in blocks: a generated
-// object is mostly small nodes, and these keep it small in memory.
-func jsonToNode(data []byte) (*yaml.RNode, error) {
-	p := &jsonParser{data: data, block: make([]yaml.Node, 0, countValues(data)+1)}
-	n, err := p.value()
+// jsonNode is the YAML node that sigs.k8s.io/yaml.Marshal followed by
+// kyaml's yaml.Parse makes of obj (the same keys in go-yaml v2's order, the
+// same scalar values, tags and quoting styles), without writing and parsing
+// YAML text. encoding/json keeps its own field rules; its output, which it
+// guarantees to be valid and compact, is walked once into nodes. Numbers
+// are read as written, as go-yaml v2 reads them (an integer above int64 is
+// a uint64 to it, not a float).
+// TestJSONToNodeMatchesYAMLRoundTrip and the fuzz targets hold it to that.
+func jsonNode(obj any) (*yaml.RNode, error) {
+	data, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}
-	if p.skipSpace(); p.i != len(p.data) {
-		return nil, errJSON
+	// One string, one block of nodes and one of child pointers for the
+	// whole object: every value is a substring, and a generated object is
+	// hundreds of small nodes (allocating each is most of the cost).
+	nodes, children := countValues(data)
+	w := &jsonWalk{s: string(data), nodes: make([]yaml.Node, 0, nodes), ptrs: make([]*yaml.Node, 0, children)}
+	root := w.value()
+	if w.err != nil {
+		return nil, w.err
 	}
-	doc := p.node()
-	*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}
+	doc := w.node()
+	*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	return yaml.NewRNode(doc), nil
 }
 
-type jsonParser struct {
-	data  []byte
-	i     int
-	block []yaml.Node
-}
-
-var errJSON = errors.New("not the JSON encoding of an object")
-
-// countValues counts the values in a JSON document (the nodes jsonToNode
-// makes, keys aside), so that they fit in one block.
-func countValues(data []byte) int {
-	n := 1
-	var arrays []bool // for each open container: is it an array?
+// countValues bounds the nodes jsonNode makes of data. Each key follows "{"
+// or "," and each element of an array "[" or ","; there are as many keys as
+// values of pairs, so counting "{[," counts every value but the root (and
+// one more per empty collection). Keys that are plain words are shared
+// nodes, not in the block (the rare others take an extra chunk); the child
+// pointers are the values and the keys, one ":" each.
+func countValues(data []byte) (nodes, children int) {
+	nodes = 2
 	for i := 0; i < len(data); i++ {
 		switch data[i] {
+		case '{', '[', ',':
+			nodes++
+		case ':':
+			children++
 		case '"':
-			for i++; i < len(data) && data[i] != '"'; i++ {
+			for i++; data[i] != '"'; i++ {
 				if data[i] == '\\' {
 					i++
 				}
 			}
-		case '{':
-			arrays = append(arrays, false)
-		case '[':
-			arrays = append(arrays, true)
-			if i+1 < len(data) && data[i+1] != ']' {
-				n++
-			}
-		case ']', '}':
-			if len(arrays) > 0 {
-				arrays = arrays[:len(arrays)-1]
-			}
-		case ':':
-			n++
-		case ',':
-			if len(arrays) > 0 && arrays[len(arrays)-1] {
-				n++
-			}
 		}
 	}
-	return n
+	return nodes, nodes + children
 }
 
-// node allocates a node from the current block.
-func (p *jsonParser) node() *yaml.Node {
-	if len(p.block) == cap(p.block) {
-		p.block = make([]yaml.Node, 0, 16)
-	}
-	p.block = p.block[:len(p.block)+1]
-	return &p.block[len(p.block)-1]
+type jsonWalk struct {
+	s     string
+	i     int
+	err   error        // of an escaped string; not on json.Marshal's output
+	nodes []yaml.Node  // the block
+	ptrs  []*yaml.Node // the children of every collection, in turn
+	pairs []pair       // the pairs of the mappings being read
+	elems []*yaml.Node // the elements of the sequences being read
 }
 
-func (p *jsonParser) skipSpace() {
-	for p.i < len(p.data) && (p.data[p.i] == ' ' || p.data[p.i] == '\n' || p.data[p.i] == '\t' || p.data[p.i] == '\r') {
-		p.i++
-	}
+type pair struct {
+	key   string
+	value *yaml.Node
 }
 
-func (p *jsonParser) value() (*yaml.Node, error) {
-	p.skipSpace()
-	if p.i >= len(p.data) {
-		return nil, errJSON
+func (w *jsonWalk) node() *yaml.Node {
+	if len(w.nodes) == cap(w.nodes) {
+		w.nodes = make([]yaml.Node, 0, 16) // not when countValues is right
 	}
-	switch c := p.data[p.i]; {
-	case c == '{':
-		return p.object()
-	case c == '[':
-		return p.array()
-	case c == '"':
-		s, err := p.str()
-		if err != nil {
-			return nil, err
-		}
-		n := p.node()
-		*n = stringNode(s, false)
-		return n, nil
-	case c == 't' || c == 'f' || c == 'n':
-		for _, lit := range [...]string{"true", "false", "null"} {
-			if bytes.HasPrefix(p.data[p.i:], []byte(lit)) {
-				p.i += len(lit)
-				n := p.node()
-				*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: lit}
-				if lit == "null" {
-					n.Tag = yaml.NodeTagNull
-				}
-				return n, nil
+	w.nodes = w.nodes[:len(w.nodes)+1]
+	return &w.nodes[len(w.nodes)-1]
+}
+
+// children is room for k child pointers, capped so that an append (kyaml
+// adding a field later) copies instead of writing over a neighbour's.
+func (w *jsonWalk) children(k int) []*yaml.Node {
+	if len(w.ptrs)+k > cap(w.ptrs) {
+		return make([]*yaml.Node, 0, k)
+	}
+	c := w.ptrs[len(w.ptrs) : len(w.ptrs) : len(w.ptrs)+k]
+	w.ptrs = w.ptrs[:len(w.ptrs)+k]
+	return c
+}
+
+func (w *jsonWalk) value() *yaml.Node {
+	n := w.node()
+	switch w.s[w.i] {
+	case '{':
+		base := len(w.pairs)
+		for w.i++; w.s[w.i] != '}'; {
+			if w.s[w.i] == ',' {
+				w.i++
 			}
+			k := w.str()
+			w.i++ // ':'
+			w.pairs = append(w.pairs, pair{k, w.value()})
 		}
-	case c == '-' || '0' <= c && c <= '9':
-		start := p.i
-		for p.i < len(p.data) && strings.IndexByte("+-.eE0123456789", p.data[p.i]) >= 0 {
-			p.i++
-		}
-		n, err := numberNode(string(p.data[start:p.i]))
-		if err != nil {
-			return nil, err
-		}
-		m := p.node()
-		*m = n
-		return m, nil
-	}
-	return nil, errJSON
-}
-
-func (p *jsonParser) object() (*yaml.Node, error) {
-	p.i++ // {
-	var pairs []pair
-	for {
-		p.skipSpace()
-		if p.i >= len(p.data) {
-			return nil, errJSON
-		}
-		if p.data[p.i] == '}' {
-			p.i++
-			break
-		}
-		if len(pairs) > 0 {
-			if p.data[p.i] != ',' {
-				return nil, errJSON
+		pairs := w.pairs[base:]
+		// v2KeyLess finds no two distinct keys equal: the order does not
+		// depend on the JSON's.
+		slices.SortFunc(pairs, func(a, b pair) int {
+			if v2KeyLess(a.key, b.key) {
+				return -1
 			}
-			p.i++
-			p.skipSpace()
-		}
-		if p.i >= len(p.data) || p.data[p.i] != '"' {
-			return nil, errJSON
-		}
-		k, err := p.str()
-		if err != nil {
-			return nil, err
-		}
-		if p.skipSpace(); p.i >= len(p.data) || p.data[p.i] != ':' {
-			return nil, errJSON
-		}
-		p.i++
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		pairs = append(pairs, pair{k, v})
-	}
-	return p.mapping(pairs), nil
-}
-
-// mapping makes a mapping node of pairs in go-yaml v2's key order: the
-// order sigs.k8s.io/yaml's output had (an empty one is "{}", flow style).
-func (p *jsonParser) mapping(pairs []pair) *yaml.Node {
-	slices.SortStableFunc(pairs, func(a, b pair) int {
-		switch {
-		case v2KeyLess(a.key, b.key):
-			return -1
-		case v2KeyLess(b.key, a.key):
 			return 1
+		})
+		*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: w.children(2 * len(pairs))}
+		for _, p := range pairs {
+			n.Content = append(n.Content, w.key(p.key), p.value)
 		}
-		return 0
-	})
-	n := p.node()
-	*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: make([]*yaml.Node, 0, 2*len(pairs))}
-	if len(pairs) == 0 {
-		n.Style = yaml.FlowStyle
+		w.pairs = w.pairs[:base]
+	case '[':
+		base := len(w.elems)
+		for w.i++; w.s[w.i] != ']'; {
+			if w.s[w.i] == ',' {
+				w.i++
+			}
+			w.elems = append(w.elems, w.value())
+		}
+		els := w.elems[base:]
+		*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: append(w.children(len(els)), els...)}
+		w.elems = w.elems[:base]
+	case '"':
+		*n = stringNode(w.str(), false)
+		return n
+	case 't':
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "true"}
+		w.i += len(n.Value)
+		return n
+	case 'f':
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "false"}
+		w.i += len(n.Value)
+		return n
+	case 'n':
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
+		w.i += len(n.Value)
+		return n
+	default:
+		start := w.i
+		for w.i < len(w.s) && strings.IndexByte("+-.eE0123456789", w.s[w.i]) >= 0 {
+			w.i++
+		}
+		*n = numberNode(w.s[start:w.i])
+		return n
 	}
-	for _, pr := range pairs {
-		n.Content = append(n.Content, p.key(pr.key), pr.value)
+	w.i++ // the closing bracket
+	if len(n.Content) == 0 {
+		n.Style = yaml.FlowStyle // {} and []
 	}
 	return n
 }
 
-func (p *jsonParser) array() (*yaml.Node, error) {
-	p.i++ // [
-	n := p.node()
-	*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
-	for {
-		p.skipSpace()
-		if p.i >= len(p.data) {
-			return nil, errJSON
-		}
-		if p.data[p.i] == ']' {
-			p.i++
-			break
-		}
-		if len(n.Content) > 0 {
-			if p.data[p.i] != ',' {
-				return nil, errJSON
-			}
-			p.i++
-		}
-		el, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		n.Content = append(n.Content, el)
-	}
-	if len(n.Content) == 0 {
-		n.Style = yaml.FlowStyle
-	}
-	return n, nil
-}
-
-// str reads the JSON string at p.i.
-func (p *jsonParser) str() (string, error) {
-	start := p.i
-	p.i++ // "
-	escaped := false
-	for p.i < len(p.data) {
-		switch p.data[p.i] {
-		case '\\':
-			escaped = true
-			p.i += 2
-			continue
-		case '"':
-			p.i++
-			if !escaped {
-				return string(p.data[start+1 : p.i-1]), nil
-			}
-			var s string
-			if err := json.Unmarshal(p.data[start:p.i], &s); err != nil {
-				return "", err
-			}
-			return s, nil
-		}
-		p.i++
-	}
-	return "", errJSON
-}
-
-// key is the node of a mapping key: shared when it is a plain word.
-func (p *jsonParser) key(s string) *yaml.Node {
+// key is the node of a mapping key. Keys that are plain words are shared
+// between objects (nothing changes a key node in place): they are half the
+// nodes of an object, and all the objects stay in memory until written.
+func (w *jsonWalk) key(s string) *yaml.Node {
 	if !plainInBoth(s, true) {
-		n := new(yaml.Node)
+		n := w.node()
 		*n = stringNode(s, true)
 		return n
 	}
@@ -276,9 +182,9 @@ func (p *jsonParser) key(s string) *yaml.Node {
 	if n, ok := sharedKeys.m[s]; ok {
 		return n
 	}
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: strings.Clone(s)}
 	if len(sharedKeys.m) < maxSharedKeys {
-		sharedKeys.m[s] = n
+		sharedKeys.m[n.Value] = n
 	}
 	return n
 }
@@ -290,51 +196,67 @@ var sharedKeys = struct {
 	m map[string]*yaml.Node
 }{m: map[string]*yaml.Node{}}
 
-type pair struct {
-	key   string
-	value *yaml.Node
+// str reads the string at w.i: a substring unless it has escapes.
+func (w *jsonWalk) str() string {
+	start := w.i
+	escaped := false
+	for w.i++; w.s[w.i] != '"'; w.i++ {
+		if w.s[w.i] == '\\' {
+			escaped = true
+			w.i++
+		}
+	}
+	w.i++
+	if !escaped {
+		return w.s[start+1 : w.i-1]
+	}
+	var s string
+	if err := json.Unmarshal([]byte(w.s[start:w.i]), &s); err != nil && w.err == nil {
+		w.err = err
+	}
+	return s
 }
 
 // numberNode is what go-yaml v2 makes of a JSON number (an int when it is
-// one, else a float in Go's shortest form) as YAML 1.2 reads it back.
-func numberNode(s string) (yaml.Node, error) {
+// one, else a float in Go's shortest form) as YAML 1.2 reads it back. A
+// number beyond float64 is a string to both.
+func numberNode(s string) yaml.Node {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(i, 10)}, nil
+		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(i, 10)}
 	}
 	if u, err := strconv.ParseUint(s, 10, 64); err == nil {
-		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatUint(u, 10)}, nil
+		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatUint(u, 10)}
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return yaml.Node{}, fmt.Errorf("number %q: %w", s, err)
+		return stringNode(s, false)
 	}
 	v := strconv.FormatFloat(f, 'g', -1, 64)
 	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: v}, nil
+		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: v}
 	}
-	return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagFloat, Value: v}, nil
+	return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagFloat, Value: v}
 }
 
 // stringNode is a string as go-yaml v2 writes it (as a mapping key or as a
 // value) and YAML 1.2 reads it back. Most strings are plain in both; the
-// others are written and parsed once, and remembered.
+// others are written and parsed once by the libraries themselves, and
+// remembered: their quoting rules are theirs, not copied here.
 func stringNode(s string, key bool) yaml.Node {
 	if plainInBoth(s, key) {
 		return yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}
 	}
-	ck := styleKey{s, key}
 	styleCache.Lock()
-	n, ok := styleCache.m[ck]
-	styleCache.Unlock()
-	if !ok {
-		n = roundTrip(s, key)
-		styleCache.Lock()
-		if len(styleCache.m) < maxCachedStyles {
-			styleCache.m[ck] = n
-		}
-		styleCache.Unlock()
+	defer styleCache.Unlock()
+	if n, ok := styleCache.m[styleKey{s, key}]; ok {
+		return n
 	}
-	return *n
+	s = strings.Clone(s) // not a substring of an object's JSON, kept alive
+	n := roundTrip(s, key)
+	if len(styleCache.m) < maxCachedStyles {
+		styleCache.m[styleKey{s, key}] = n
+	}
+	return n
 }
 
 type styleKey struct {
@@ -346,17 +268,17 @@ const maxCachedStyles = 4096
 
 var styleCache = struct {
 	sync.Mutex
-	m map[styleKey]*yaml.Node
-}{m: map[styleKey]*yaml.Node{}}
+	m map[styleKey]yaml.Node
+}{m: map[styleKey]yaml.Node{}}
 
-// roundTrip writes s with go-yaml v2 and reads it back with kyaml, exactly
-// as the generator did for every string before.
-func roundTrip(s string, key bool) *yaml.Node {
+// roundTrip writes s with go-yaml v2 and reads it back with kyaml, as
+// sigs.k8s.io/yaml and yaml.Parse do.
+func roundTrip(s string, key bool) yaml.Node {
 	var in any = map[string]string{"k": s}
 	if key {
 		in = map[string]int{s: 0}
 	}
-	fallback := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s, Style: yaml.DoubleQuotedStyle}
+	fallback := yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s, Style: yaml.DoubleQuotedStyle}
 	b, err := yamlv2.Marshal(in)
 	if err != nil {
 		return fallback
@@ -365,50 +287,22 @@ func roundTrip(s string, key bool) *yaml.Node {
 	if err != nil || len(n.YNode().Content) != 2 {
 		return fallback
 	}
-	i := 1
+	got := n.YNode().Content[1]
 	if key {
-		i = 0
+		got = n.YNode().Content[0]
 	}
-	got := n.YNode().Content[i]
 	if got.Value != s || got.Tag != yaml.NodeTagString {
 		// go-yaml v2 writes a few strings (NEL, DEL, "<<") so that they
 		// do not read back as the same string.
 		return fallback
 	}
-	return &yaml.Node{Kind: got.Kind, Tag: got.Tag, Value: got.Value, Style: got.Style}
+	return yaml.Node{Kind: got.Kind, Tag: got.Tag, Value: got.Value, Style: got.Style}
 }
 
-// plainInBoth reports, conservatively, whether go-yaml v2 writes s as a
-// plain scalar (it does not look like another type to YAML 1.1, and has no
-// character that needs quoting) that YAML 1.2 reads back as the same string.
+// plainInBoth: go-yaml v2 writes s unquoted and YAML 1.2 reads it back as
+// the same string.
 func plainInBoth(s string, key bool) bool {
-	if s == "" || (key && len(s) > 128) {
-		return false
-	}
-	if c := s[0]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '-' || c == '_' || c == '.' || c == '/' || c == '@' || c == '=' || c == '+':
-		case c == ':' && i < len(s)-1:
-		default:
-			return false
-		}
-	}
-	return !yaml11Special[s]
-}
-
-// yaml11Special are the letter-initial words go-yaml v2 reads as booleans
-// or null.
-var yaml11Special = map[string]bool{
-	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
-	"n": true, "N": true, "no": true, "No": true, "NO": true,
-	"true": true, "True": true, "TRUE": true, "false": true, "False": true, "FALSE": true,
-	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
-	"null": true, "Null": true, "NULL": true,
+	return yaml11.Word(s) && (!key || len(s) <= yaml11.MaxKeyLength)
 }
 
 // v2KeyLess is go-yaml v2's order of string map keys (sorter.go, keyList.Less):

@@ -11,12 +11,13 @@ import (
 	"unicode"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// referenceNode is how toNode rendered objects before jsonToNode: YAML text
-// from sigs.k8s.io/yaml (go-yaml v2), parsed again by kyaml. That fails for
+// referenceNode is how the libraries render an object (render_library.go):
+// YAML text from sigs.k8s.io/yaml (go-yaml v2), parsed again by kyaml. That fails for
 // a few control characters that go-yaml v2 writes unescaped.
 func referenceNode(t testing.TB, obj any) (*yaml.RNode, error) {
 	t.Helper()
@@ -49,9 +50,9 @@ func checkSameAsReference(t testing.TB, obj any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := jsonToNode(data)
+	got, err := jsonNode(obj)
 	if err != nil {
-		t.Fatalf("jsonToNode(%s): %v", data, err)
+		t.Fatalf("jsonNode(%s): %v", data, err)
 	}
 	// Whatever the reference does, the output must read back as the object.
 	text := got.MustString()
@@ -109,31 +110,86 @@ func sameJSON(t testing.TB, n *yaml.RNode, data []byte) bool {
 }
 
 // TestJSONToNodeMatchesYAMLRoundTrip renders every object of every golden
-// case both ways.
+// case, and of a service like the benchmarks', both ways.
 func TestJSONToNodeMatchesYAMLRoundTrip(t *testing.T) {
 	configs, _ := filepath.Glob("testdata/*/config.yaml")
+	configs = append(configs, "") // the benchmarks' service
 	n := 0
 	for _, c := range configs {
-		node, err := yaml.ReadFile(c)
-		if err != nil {
-			t.Fatal(err)
+		var node *yaml.RNode
+		if c == "" {
+			node = yaml.MustParse(benchLikeService)
+		} else {
+			var err error
+			if node, err = yaml.ReadFile(c); err != nil {
+				t.Fatal(err)
+			}
 		}
 		eds, errs := v1alpha1.LoadEventDrivenService(node)
 		if eds == nil || len(errs) > 0 {
-			continue
+			if c == "" {
+				t.Fatalf("the benchmarks' service is invalid: %v", errs)
+			}
+			continue // an error case
 		}
-		dep, errs := patchedDeployment(eds)
-		if len(errs) > 0 {
-			continue
+		objs := objectsOf(eds)
+		if dep, errs := patchedDeployment(eds); len(errs) == 0 {
+			objs = append(objs, dep) // a map[string]any when patched
 		}
-		for _, obj := range []any{serviceAccount(eds), service(eds), dep, scaler(eds)} {
+		for _, obj := range objs {
 			checkSameAsReference(t, obj)
 			n++
 		}
 	}
-	if n == 0 {
-		t.Fatal("no golden objects")
+	if n < 4*5 {
+		t.Fatalf("only %d objects: the golden cases have gone", n)
 	}
+}
+
+// benchLikeService is a service like bench.Service's (which this package's
+// tests cannot import: bench imports the generator).
+const benchLikeService = `apiVersion: platform.bizmatters.io/v1alpha1
+kind: EventDrivenService
+metadata: {name: worker-00003, namespace: bench, labels: {team: team-3}}
+spec:
+  image: ghcr.io/acme/worker-00003:v1.3.0
+  size: small
+  nats: {stream: STREAM_3, consumer: worker-00003}
+  secretRefs:
+    - {name: worker-00003-db, env: [{secretKey: endpoint, envName: POSTGRES_HOST}]}
+    - {name: worker-00003-keys, envFrom: true}
+  imagePullSecrets: [{name: ghcr-pull-secret}]
+  initContainer: {command: ["/bin/sh", "-c"], args: ["./migrate up"]}
+  scaling: {minReplicas: 1, maxReplicas: 20, lagThreshold: 50}
+`
+
+func objectsOf(eds *v1alpha1.EventDrivenService) []any {
+	return []any{serviceAccount(eds), service(eds), deployment(eds), scaler(eds)}
+}
+
+// FuzzRenderService: for a service with any strings in it, the generated
+// objects render as the libraries render them.
+func FuzzRenderService(f *testing.F) {
+	for _, s := range trickyStrings {
+		f.Add(s, s, s, int32(1))
+	}
+	f.Fuzz(func(t *testing.T, key, value, word string, n int32) {
+		eds := &v1alpha1.EventDrivenService{}
+		eds.Name, eds.Namespace = word, value
+		eds.Labels = map[string]string{key: value, "team": word}
+		eds.Annotations = map[string]string{key: word, value: key}
+		eds.Spec.Image = value
+		eds.Spec.ImagePullPolicy = corev1.PullPolicy(word)
+		eds.Spec.NATS = v1alpha1.NATS{URL: value, Stream: word, Consumer: key, Account: value, MonitoringEndpoint: word}
+		eds.Spec.SecretRefs = []v1alpha1.SecretRef{{Name: key, Env: []v1alpha1.SecretEnv{{SecretKey: value, EnvName: word}}, EnvFrom: n%2 == 0}}
+		eds.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: word}}
+		eds.Spec.InitContainer = &v1alpha1.InitContainer{Command: []string{key, value}, Args: []string{word}}
+		eds.Default()
+		eds.Spec.Scaling.MinReplicas = &n
+		for _, obj := range objectsOf(eds) {
+			checkSameAsReference(t, obj)
+		}
+	})
 }
 
 // strings that YAML reads as something else, or that need quoting, in one
@@ -170,6 +226,24 @@ func TestJSONToNodeTrickyStrings(t *testing.T) {
 	}
 	checkSameAsReference(t, map[string]any{"a10": 1, "a9": 2, "a09": 3, "b": 4, "B": 5, "_": 6, "1": 7, "01": 8, "é": 9, "a": 10, "": 11})
 	checkSameAsReference(t, json.RawMessage(`{"big": 18446744073709551615, "bigger": 18446744073709551616, "neg": -0, "f": 1.0, "e": 1E300, "g": 2.50}`))
+}
+
+// TestJSONToNodeNumbersBeyondFloat64: go-yaml v2 reads them as strings,
+// and so does the render (checkSameAsReference cannot say: the output
+// does not read back as the numbers).
+func TestJSONToNodeNumbersBeyondFloat64(t *testing.T) {
+	obj := json.RawMessage(`{"huge": 1e400, "negative": -1E+999, "tiny": 1e-400}`)
+	want, err := referenceNode(t, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := jsonNode(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameNode(got.Document(), want.Document(), "$"); err != nil {
+		t.Error(err)
+	}
 }
 
 // FuzzJSONToNode: for any strings and numbers, the fast rendering equals

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/bizmatters/eds-fn/internal/yaml11"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -117,30 +118,5 @@ func plainValue(n *yaml.Node, inFlow bool) (any, bool) {
 // isString: a scalar tagged as a string, or untagged (as kyaml makes them)
 // and a plain word that YAML reads as a string.
 func isString(n *yaml.Node) bool {
-	return n.Tag == yaml.NodeTagString || n.Tag == "" && n.Style == 0 && plainWord(n.Value)
-}
-
-// plainWord: a non-empty string of letters, digits and "-_./" that starts
-// with a letter and is not a word YAML 1.1 or 1.2 reads as a boolean or
-// null.
-func plainWord(s string) bool {
-	if s == "" {
-		return false
-	}
-	if c := s[0]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
-			return false
-		}
-	}
-	switch s {
-	case "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-		"true", "True", "TRUE", "false", "False", "FALSE",
-		"on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL":
-		return false
-	}
-	return true
+	return n.Tag == yaml.NodeTagString || n.Tag == "" && n.Style == 0 && yaml11.Word(n.Value)
 }

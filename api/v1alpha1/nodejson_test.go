@@ -51,7 +51,8 @@ func TestNodeJSONMatchesMarshalJSON(t *testing.T) {
 		checkNodeJSON(t, []byte(s))
 	}
 	// Untagged nodes, as kyaml's setters make them.
-	for _, v := range []string{"word", "true", "yes", "1", "1.5", "", "a b", "null", "x: y", "-a", "ok/path.x_y-z"} {
+	for _, v := range []string{"word", "true", "yes", "1", "1.5", "", "a b", "null", "x: y", "-a", "ok/path.x_y-z",
+		"a:b", "a:", "a@b", "a=b", "a+b", "nats:4222", "On", "y"} {
 		n := yaml.MustParse("a: b\n")
 		n.YNode().Content = append(n.YNode().Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "k"}, &yaml.Node{Kind: yaml.ScalarNode, Value: v},
 			&yaml.Node{Kind: yaml.ScalarNode, Value: v + "key"}, &yaml.Node{Kind: yaml.MappingNode})

@@ -392,8 +392,7 @@ func (r *runner) kustomizeBuilds() error {
 // libraries times eds-fn against itself built with "-tags library_yaml",
 // where generated objects are rendered by sigs.k8s.io/yaml and kyaml's
 // parser and every item is written by yaml.v3's encoder: what the
-// hand-written paths (generator/typednode.go, yamlnode.go,
-// internal/cli/emit.go) buy. Both print the same bytes.
+// hand-written paths (generator/yamlnode.go, internal/cli/emit.go) buy. Both print the same bytes.
 func (r *runner) libraries() error {
 	lib := filepath.Join(r.dir, "eds-fn-library-yaml")
 	build := exec.Command("go", "build", "-trimpath", "-tags", "library_yaml", "-ldflags", "-s -w", "-o", lib, "github.com/bizmatters/eds-fn")
