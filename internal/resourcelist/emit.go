@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/bizmatters/eds-fn/internal/yaml11"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -362,27 +363,5 @@ func simpleScalar(tag, v string) bool {
 }
 
 func plainWord(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	if c := s[0]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '-' || c == '_' || c == '.' || c == '/':
-		case c == ':' && i < len(s)-1:
-		default:
-			return false
-		}
-	}
-	switch s {
-	case "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-		"true", "True", "TRUE", "false", "False", "FALSE",
-		"on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL":
-		return false
-	}
-	return true
+	return len(s) <= yaml11.MaxKeyLength && yaml11.Word(s)
 }
