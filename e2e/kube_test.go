@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -252,6 +253,42 @@ func inNamespace(objs []object, ns string) []object {
 		out = append(out, c)
 	}
 	return out
+}
+
+// inNamespaces is inNamespace for output that spans several namespaces
+// (one NATS install per team, say): each namespace of the output gets a test
+// namespace of its own, ns-0, ns-1, ... in order of appearance, so that
+// objects of the same name in different namespaces stay apart. It returns
+// the namespaces used.
+func inNamespaces(objs []object, ns string) ([]object, []string) {
+	index := map[string]int{}
+	var order []string
+	for _, o := range objs {
+		if !namespacedKinds[groupOf(o)+"/"+kindOf(o)] {
+			continue
+		}
+		orig := str(o, "metadata", "namespace")
+		if _, ok := index[orig]; !ok {
+			index[orig] = len(order)
+			order = append(order, orig)
+		}
+	}
+	if len(order) <= 1 {
+		return inNamespace(objs, ns), []string{ns}
+	}
+	names := make([]string, len(order))
+	for i := range order {
+		names[i] = namespaceName(ns, strconv.Itoa(i))
+	}
+	out := make([]object, 0, len(objs))
+	for _, o := range objs {
+		c := deepCopy(o)
+		if namespacedKinds[groupOf(c)+"/"+kindOf(c)] {
+			setPath(c, names[index[str(c, "metadata", "namespace")]], "metadata", "namespace")
+		}
+		out = append(out, c)
+	}
+	return out, names
 }
 
 var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)

@@ -203,12 +203,14 @@ func TestServerSideValidity(t *testing.T) {
 	for _, in := range renderedOutputs(t) {
 		t.Run(in.name, func(t *testing.T) {
 			ns := namespaceName("sv", strings.ReplaceAll(in.name, "/", "-"))
-			objs := inNamespace(in.objs, ns)
-			ensureNamespace(t, ns)
+			objs, namespaces := inNamespaces(in.objs, ns)
+			for _, n := range namespaces {
+				ensureNamespace(t, n)
+			}
 			ensureReferencedSecrets(t, objs)
 			file := filepath.Join(workDir, "validity", ns+".yaml")
 			writeObjects(t, file, objs)
-			t.Logf("%d objects from %s, applied in namespace %s", len(objs), in.from, ns)
+			t.Logf("%d objects from %s, applied in namespace %s", len(objs), in.from, strings.Join(namespaces, ", "))
 
 			res, err := kubectl(nil, "apply", "--dry-run=server", "--validate=strict", "-f", file)
 			if err != nil {
