@@ -16,8 +16,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite each example's expected-output.yaml")
-
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
@@ -45,7 +43,7 @@ func TestExamplesBuild(t *testing.T) {
 			if err != nil {
 				t.Fatalf("kustomize build %s: %v", dir, err)
 			}
-			if *update {
+			if *testutil.Update {
 				if err := os.WriteFile(f, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
 				}

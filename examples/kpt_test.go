@@ -76,7 +76,7 @@ func TestKptPackage(t *testing.T) {
 	if !ok {
 		t.Fatalf("kpt fn render failed:\n%s", out)
 	}
-	if *update {
+	if *testutil.Update {
 		_ = os.RemoveAll("kpt/expected")
 		testutil.WriteTree(t, "kpt/expected", got)
 	}

@@ -2,21 +2,18 @@ package generator_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/internal/testutil"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-var update = flag.Bool("update", false, "rewrite expected.yaml and errors.txt from the actual output")
 
 // TestGolden runs every testdata/<case>: config.yaml is an EventDrivenService
 // passed the way kustomize's generator position passes it (as functionConfig
@@ -35,7 +32,7 @@ func TestGolden(t *testing.T) {
 			if krm.HasErrors(results) {
 				var got bytes.Buffer
 				krm.Print(&got, results, framework.Warning)
-				compareGolden(t, filepath.Join(dir, "errors.txt"), got.String())
+				testutil.Golden(t, filepath.Join(dir, "errors.txt"), got.String())
 				if _, err := os.Stat(filepath.Join(dir, "expected.yaml")); err == nil {
 					t.Errorf("%s has expected.yaml but the function failed:\n%s", dir, got.String())
 				}
@@ -50,11 +47,11 @@ func TestGolden(t *testing.T) {
 			if len(results) > 0 || fileExists(filepath.Join(dir, "warnings.txt")) {
 				var warned bytes.Buffer
 				krm.Print(&warned, results, framework.Warning)
-				compareGolden(t, filepath.Join(dir, "warnings.txt"), warned.String())
+				testutil.Golden(t, filepath.Join(dir, "warnings.txt"), warned.String())
 			}
 			generated := withoutLocalConfig(out)
 			got := render(t, generated)
-			compareGolden(t, filepath.Join(dir, "expected.yaml"), got)
+			testutil.Golden(t, filepath.Join(dir, "expected.yaml"), got)
 			if _, err := os.Stat(filepath.Join(dir, "errors.txt")); err == nil {
 				t.Errorf("%s has errors.txt but the function succeeded", dir)
 			}
@@ -129,21 +126,4 @@ func render(t *testing.T, nodes []*yaml.RNode) string {
 		t.Fatal(err)
 	}
 	return b.String()
-}
-
-func compareGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./generator -update to create it)\nactual output:\n%s", err, got)
-	}
-	if diff := cmp.Diff(strings.TrimSpace(string(want)), strings.TrimSpace(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
 }

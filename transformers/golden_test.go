@@ -3,24 +3,18 @@ package transformers_test
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/bizmatters/eds-fn/internal/krm"
+	"github.com/bizmatters/eds-fn/internal/testutil"
 	"github.com/bizmatters/eds-fn/transformers"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-// update rewrites the golden files from the actual output:
-//
-//	go test ./transformers -update
-var update = flag.Bool("update", false, "rewrite the expected files under testdata from the actual output")
 
 // The files of one golden case, in the style of kyaml's frameworktestutil.
 const (
@@ -98,13 +92,13 @@ func runGolden(t *testing.T, dir string) {
 		for _, r := range results1 {
 			got.WriteString(krm.Describe(r) + "\n")
 		}
-		golden(t, filepath.Join(dir, errorsFile), got.String())
+		testutil.Golden(t, filepath.Join(dir, errorsFile), got.String())
 		if exists(filepath.Join(dir, expectedFile)) {
 			t.Errorf("the run failed (%v) but %s exists: remove it", err1, expectedFile)
 		}
 		return
 	}
-	golden(t, filepath.Join(dir, expectedFile), string(out1))
+	testutil.Golden(t, filepath.Join(dir, expectedFile), string(out1))
 	if exists(filepath.Join(dir, errorsFile)) {
 		t.Errorf("%s exists but the run succeeded: remove it", errorsFile)
 	}
@@ -205,45 +199,6 @@ func resultsOf(t *testing.T, rl []byte) framework.Results {
 		t.Fatal(err)
 	}
 	return list.Results
-}
-
-// golden compares got with the file, or rewrites the file under -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./transformers -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the actual output (run go test ./transformers -update to accept it):\n%s", path, diff(string(want), got))
-	}
-}
-
-// diff shows the first differing line with some context; enough to see what
-// changed without a diff library.
-func diff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			from := max(0, i-3)
-			return "first difference at line " + strconv.Itoa(i+1) + ":\n--- want ---\n" +
-				strings.Join(w[from:min(len(w), i+4)], "\n") + "\n--- got ---\n" + strings.Join(g[from:min(len(g), i+4)], "\n")
-		}
-	}
-	return "(only trailing whitespace differs)"
 }
 
 func exists(path string) bool {

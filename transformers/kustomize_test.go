@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bizmatters/eds-fn/internal/testutil"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -108,15 +109,15 @@ func TestKustomizeBuilds(t *testing.T) {
 				if stderr == "" {
 					t.Errorf("the build failed (%v) without explaining why on stderr", err)
 				}
-				golden(t, filepath.Join(dir, buildErrorsFile), stderr)
+				testutil.Golden(t, filepath.Join(dir, buildErrorsFile), stderr)
 				return
 			}
 			if err != nil {
 				t.Fatalf("kustomize build %s: %v\nstderr:\n%s", dir, err, stderr)
 			}
-			golden(t, filepath.Join(dir, buildOutputFile), out)
+			testutil.Golden(t, filepath.Join(dir, buildOutputFile), out)
 			if stderr != "" || exists(filepath.Join(dir, buildStderrFile)) {
-				golden(t, filepath.Join(dir, buildStderrFile), stderr)
+				testutil.Golden(t, filepath.Join(dir, buildStderrFile), stderr)
 			}
 			checkNoBadEndpoint(t, out)
 		})
@@ -136,8 +137,8 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("kustomize build %s: %v\nstderr:\n%s", dir, err, stderr)
 			}
-			golden(t, filepath.Join(dir, "expected-output.yaml"), out)
-			golden(t, filepath.Join(dir, "expected-stderr.txt"), stderr)
+			testutil.Golden(t, filepath.Join(dir, "expected-output.yaml"), out)
+			testutil.Golden(t, filepath.Join(dir, "expected-stderr.txt"), stderr)
 			checkNoBadEndpoint(t, out)
 		})
 	}

@@ -2,18 +2,16 @@ package cli_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/bizmatters/eds-fn/internal/cli"
+	"github.com/bizmatters/eds-fn/internal/testutil"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/kpt/*/expected.yaml")
 
 // renderKpt runs the function on a ResourceList exactly as kpt sends it and
 // returns what kpt would read back.
@@ -26,23 +24,6 @@ func renderKpt(t *testing.T, in string) (string, string) {
 	return out.String(), errOut.String()
 }
 
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./internal/cli -update creates it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
-
 // TestKptRender covers kpt fn render: the items are the whole package (the
 // Kptfile and the function's own config included), every object keeps its
 // path and index, new objects get a file next to their service, services are
@@ -53,7 +34,7 @@ func TestKptRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, _ := renderKpt(t, string(in))
-	golden(t, "testdata/kpt/first-render/expected.yaml", first)
+	testutil.Golden(t, "testdata/kpt/first-render/expected.yaml", first)
 	checkPathIndexUnique(t, first)
 
 	second, _ := renderKpt(t, first)
@@ -64,7 +45,7 @@ func TestKptRender(t *testing.T) {
 	t.Run("service renamed", func(t *testing.T) {
 		renamed := strings.Replace(first, "    name: billing-worker\n", "    name: invoicing-worker\n", 1)
 		out, stderr := renderKpt(t, renamed)
-		golden(t, "testdata/kpt/renamed/expected.yaml", out)
+		testutil.Golden(t, "testdata/kpt/renamed/expected.yaml", out)
 		checkPathIndexUnique(t, out)
 		items, _, _ := strings.Cut(out, "\nresults:")
 		if strings.Contains(items, "app.kubernetes.io/name: billing-worker") || strings.Contains(items, "billing-worker.generated.yaml") {
