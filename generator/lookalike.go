@@ -88,27 +88,12 @@ func closest(s string, of []string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance of a and b, in bytes, capped a
-// little above maxTypo so that a long name costs no more than a short one.
+// editDistance is v1alpha1.EditDistance, answering maxTypo+1 at once when
+// the lengths alone differ by more than maxTypo, so that a 10 MB kind costs
+// nothing.
 func editDistance(a, b string) int {
 	if d := len(a) - len(b); d > maxTypo || -d > maxTypo {
 		return maxTypo + 1
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return v1alpha1.EditDistance(a, b)
 }

@@ -415,7 +415,7 @@ func closest(name string, known []string) string {
 		if len(name) > len(k)+bestD {
 			continue // too far apart; and a huge name would take long to compare
 		}
-		d := distance(strings.ToLower(name), strings.ToLower(k))
+		d := EditDistance(strings.ToLower(name), strings.ToLower(k))
 		if d < bestD {
 			best, bestD = k, d
 		}
@@ -423,8 +423,9 @@ func closest(name string, known []string) string {
 	return best
 }
 
-// distance is the Levenshtein edit distance.
-func distance(a, b string) int {
+// EditDistance is the Levenshtein edit distance of a and b, in bytes: the
+// measure behind every "did you mean" of eds-fn. Callers bound the lengths.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
