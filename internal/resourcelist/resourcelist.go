@@ -179,12 +179,8 @@ func mismatchedBookkeeping(items []*yaml.RNode, err error) error {
 	}
 	var msgs []string
 	for i, it := range items {
-		md := mapValue(it.YNode(), "metadata")
-		if md == nil || md.Kind != yaml.MappingNode {
-			continue
-		}
-		annos := mapValue(md, "annotations")
-		if annos == nil || annos.Kind != yaml.MappingNode {
+		annos := annotationsOf(it)
+		if annos == nil {
 			continue
 		}
 		for _, p := range pairs {
@@ -203,6 +199,20 @@ func mismatchedBookkeeping(items []*yaml.RNode, err error) error {
 
 const errMismatch = "items[%d] (%s): annotation %s is %q but %s is %q: they are two spellings of one annotation and must agree; remove one of them, or give both the same value"
 
+// annotationsOf is an item's metadata.annotations mapping, nil when it has
+// none (or, in input not yet checked, when either is not a mapping).
+func annotationsOf(it *yaml.RNode) *yaml.Node {
+	md := mapValue(it.YNode(), "metadata")
+	if md == nil || md.Kind != yaml.MappingNode {
+		return nil
+	}
+	annos := mapValue(md, "annotations")
+	if annos == nil || annos.Kind != yaml.MappingNode {
+		return nil
+	}
+	return annos
+}
+
 // bookkeeping are the annotations kio's migration code reads and writes.
 var bookkeeping = []string{
 	kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.IdAnnotation,
@@ -214,12 +224,8 @@ var bookkeeping = []string{
 func withBookkeeping(items []*yaml.RNode, orID bool) []*yaml.RNode {
 	var out []*yaml.RNode
 	for _, it := range items {
-		md := mapValue(it.YNode(), "metadata")
-		if md == nil || md.Kind != yaml.MappingNode {
-			continue
-		}
-		annos := mapValue(md, "annotations")
-		if annos == nil || annos.Kind != yaml.MappingNode {
+		annos := annotationsOf(it)
+		if annos == nil {
 			continue
 		}
 		for i := 0; i < len(annos.Content); i += 2 {
