@@ -16,10 +16,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// afterAll is what TestMain removes after the tests (image_test.go's
+// podman stores).
+var afterAll []func()
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
 	testutil.Cleanup()
+	for _, f := range afterAll {
+		f()
+	}
 	os.Exit(code)
 }
 
