@@ -14,7 +14,7 @@ import (
 
 const installLong = `Copy the running eds-fn binary into DIR (as DIR/eds-fn, mode 0755).
 
-The container image is distroless: it has no shell and no cp. An ArgoCD
+The container image is FROM scratch: it has no shell and no cp. An ArgoCD
 repo-server init container runs this command to put eds-fn on a volume that
 repo-server has on its PATH:
 
