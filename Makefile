@@ -96,6 +96,6 @@ image: binaries
 	mv $$tmp/eds-fn.oci.tar $(IMAGE_ARCHIVE); \
 	echo "$(IMAGE_ARCHIVE): $(IMAGE_NAME) index $$(sed -n 's/.*"digest":"\([^"]*\)".*/\1/p' $$tmp/layout/index.json)"
 
-## test-image: the image as kustomize, kpt, orchestrators and ArgoCD run it (podman; image/)
+## test-image: the image as kustomize, kpt, orchestrators and ArgoCD run it (podman; examples/image_test.go)
 test-image:
-	$(GO) test -tags image -count=1 ./image/
+	$(GO) test -tags image -count=1 -run '^TestImage' ./examples/
