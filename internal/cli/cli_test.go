@@ -104,8 +104,8 @@ func TestBadInput(t *testing.T) {
 		"not a list":       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "is not a KRM ResourceList"},
 		"items not a list": {"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: b}\n", "items must be a list"},
 		"scalar item":      {"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [3]\n", "items[0] is not a mapping"},
-		"unknown config": {"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: x}}\nitems: []\n",
-			`functionConfig: kind "v1 ConfigMap" is not a config of eds-fn; use one of: EventDrivenService`},
+		"unknown config": {"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig: {apiVersion: v1, kind: Secret, metadata: {name: x}}\nitems: []\n",
+			`functionConfig: kind "v1 Secret" is not a config of eds-fn; use one of: EventDrivenService`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, errOut, code := run(t, tc.in)
