@@ -218,7 +218,7 @@ func TestExitCodes(t *testing.T) {
 
 func TestVersionAndHelp(t *testing.T) {
 	out, _, code := run(t, "", "version")
-	if code != 0 || !strings.HasPrefix(out, "eds-fn ") {
+	if code != 0 || !strings.HasPrefix(out, "eds-fn "+cli.Version()+"\ncommit: ") || !strings.Contains(out, "\ngo: go1.") {
 		t.Errorf("version: %d %q", code, out)
 	}
 	out, _, code = run(t, "", "--help")
