@@ -310,3 +310,16 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestGenerateWarnsOnSuccess: warnings reach stderr when nothing fails, with
+// and without --output; stdout is the objects alone.
+func TestGenerateWarnsOnSuccess(t *testing.T) {
+	in := t.TempDir()
+	testutil.WriteTree(t, in, map[string]string{"a.yaml": strings.Replace(outService("orders-worker", "orders"), ":v1", ":latest", 1)})
+	for _, args := range [][]string{{"generate", in}, {"generate", "--output", t.TempDir(), in}} {
+		stdout, stderr, code := run(t, "", args...)
+		if code != 0 || !strings.Contains(stderr, "warning: EventDrivenService orders/orders-worker") || !strings.Contains(stderr, "spec.image") || strings.Contains(stdout, "warning") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
