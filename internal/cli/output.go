@@ -114,12 +114,18 @@ func outputDir(dir string) (entries map[string]existing, found bool, err error) 
 		}
 		e := existing{}
 		if de.Type().IsRegular() {
-			data, err := readFileLimited(filepath.Join(dir, de.Name()), filepath.Join(dir, de.Name()))
+			p := filepath.Join(dir, de.Name())
+			// The two header lines decide; a file of the user's is never
+			// read further (it may be large, and it is none of our business).
+			head, err := readHead(p, 2*len(outputHeader)+256)
 			if err != nil {
 				return nil, false, err
 			}
-			e.data = data
-			e.source, e.ours = ownedBy(de.Name(), data)
+			if e.source, e.ours = ownedBy(de.Name(), head); e.ours {
+				if e.data, err = readFileLimited(p, p); err != nil {
+					return nil, false, err
+				}
+			}
 		}
 		entries[de.Name()] = e
 	}
@@ -131,9 +137,9 @@ func outputDir(dir string) (entries map[string]existing, found bool, err error) 
 // name it has (a copy such as backup.yaml is not eds-fn's), and which service.
 func ownedBy(name string, data []byte) (string, bool) {
 	head, rest, _ := bytes.Cut(data, []byte("\n"))
-	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	line, _, complete := bytes.Cut(rest, []byte("\n"))
 	src, ok := strings.CutPrefix(string(line), sourcePrefix+v1alpha1.KindEventDrivenService+" ")
-	if string(head) != outputHeader || !ok {
+	if string(head) != outputHeader || !ok || !complete {
 		return "", false
 	}
 	want := src + ".yaml"
@@ -141,6 +147,20 @@ func ownedBy(name string, data []byte) (string, bool) {
 		want = ns + "." + n + ".yaml"
 	}
 	return v1alpha1.KindEventDrivenService + " " + src, name == want
+}
+
+// readHead is the first n bytes of a file (fewer if it is shorter).
+func readHead(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, int64(n)))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	return b, nil
 }
 
 // problem is one difference between DIR and what eds-fn would write.

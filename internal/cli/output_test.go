@@ -323,3 +323,24 @@ func TestGenerateWarnsOnSuccess(t *testing.T) {
 		}
 	}
 }
+
+// TestGenerateOutputLargeUserFile: a file of the user's in DIR is never
+// read beyond eds-fn's header lines, so one above the input limit changes
+// nothing.
+func TestGenerateOutputLargeUserFile(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	svc := outService("orders-worker", "orders")
+	testutil.WriteTree(t, in, map[string]string{"a.yaml": svc})
+	big := "# mine\n" + strings.Repeat("x", 16384) + "\n"
+	testutil.WriteTree(t, out, map[string]string{"big.yaml": big})
+	t.Setenv("EDS_FN_MAX_INPUT_BYTES", "8192")
+	if _, stderr, code := run(t, "", "generate", "--output", out, in); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := run(t, "", "generate", "--check", "--output", out, in); code != 0 {
+		t.Fatalf("--check: exit %d: %s", code, stderr)
+	}
+	if got := tree(t, out)["big.yaml"]; got != big {
+		t.Errorf("big.yaml changed")
+	}
+}
