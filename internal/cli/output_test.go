@@ -344,3 +344,22 @@ func TestGenerateOutputLargeUserFile(t *testing.T) {
 		t.Errorf("big.yaml changed")
 	}
 }
+
+// TestGenerateOutputNoServices: an input without any EventDrivenService is
+// refused, and eds-fn's files stay: a mistyped path must not empty DIR.
+func TestGenerateOutputNoServices(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	testutil.WriteTree(t, in, map[string]string{"a.yaml": outService("orders-worker", "orders")})
+	if _, stderr, code := run(t, "", "generate", "--output", out, in); code != 0 {
+		t.Fatal(stderr)
+	}
+	before := tree(t, out)
+	empty := t.TempDir()
+	testutil.WriteTree(t, empty, map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"})
+	if _, stderr, code := run(t, "", "generate", "--output", out, empty); code != 1 || !strings.Contains(stderr, "no EventDrivenService") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if diff := cmp.Diff(before, tree(t, out)); diff != "" {
+		t.Errorf("files changed:\n%s", diff)
+	}
+}
