@@ -2,7 +2,9 @@
 GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS   := -s -w -X github.com/bizmatters/eds-fn/internal/cli.version=$(VERSION)
+# The commit is passed too: Go's own vcs.revision is missing whenever GOFLAGS has -buildvcs=false.
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS   := -s -w -X github.com/bizmatters/eds-fn/internal/cli.version=$(VERSION) -X github.com/bizmatters/eds-fn/internal/cli.commit=$(COMMIT)
 KUSTOMIZE_VERSION := $(shell $(GO) list -m -f '{{.Version}}' sigs.k8s.io/kustomize/kustomize/v5)
 KUSTOMIZE := $(BIN)/kustomize
 

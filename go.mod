@@ -8,6 +8,7 @@ require (
 	github.com/kedacore/keda/v2 v2.21.0
 	github.com/spf13/cobra v1.10.2
 	go.yaml.in/yaml/v2 v2.4.4
+	golang.org/x/mod v0.40.0
 	golang.org/x/term v0.48.0
 	k8s.io/api v0.36.4
 	k8s.io/apimachinery v0.36.4

@@ -22,10 +22,16 @@ import (
 // whether it succeeded.
 func kptRender(t *testing.T, files map[string]string) (map[string]string, string, bool) {
 	t.Helper()
+	return kptRun(t, files, []string{"fn", "render", "--allow-exec"})
+}
+
+// kptRun runs "kpt ARGS... DIR AFTER..." the way kptRender does.
+func kptRun(t *testing.T, files map[string]string, args []string, after ...string) (map[string]string, string, bool) {
+	t.Helper()
 	kpt := kptBinary(t)
 	dir := t.TempDir()
 	testutil.WriteTree(t, dir, files)
-	cmd := exec.Command(kpt, "fn", "render", "--allow-exec", dir)
+	cmd := exec.Command(kpt, append(append(slices.Clone(args), dir), after...)...)
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(testutil.Binary(t))+string(os.PathListSeparator)+os.Getenv("PATH"))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -104,8 +104,8 @@ func TestBadInput(t *testing.T) {
 		"not a list":       {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "is not a KRM ResourceList"},
 		"items not a list": {"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: b}\n", "items must be a list"},
 		"scalar item":      {"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [3]\n", "items[0] is not a mapping"},
-		"unknown config": {"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: x}}\nitems: []\n",
-			`functionConfig: kind "v1 ConfigMap" is not a config of eds-fn; use one of: EventDrivenService`},
+		"unknown config": {"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig: {apiVersion: v1, kind: Secret, metadata: {name: x}}\nitems: []\n",
+			`functionConfig: kind "v1 Secret" is not a config of eds-fn; use one of: EventDrivenService`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, errOut, code := run(t, tc.in)
@@ -218,7 +218,7 @@ func TestExitCodes(t *testing.T) {
 
 func TestVersionAndHelp(t *testing.T) {
 	out, _, code := run(t, "", "version")
-	if code != 0 || !strings.HasPrefix(out, "eds-fn ") {
+	if code != 0 || !strings.HasPrefix(out, "eds-fn "+cli.Version()+"\ncommit: ") || !strings.Contains(out, "\ngo: go1.") {
 		t.Errorf("version: %d %q", code, out)
 	}
 	out, _, code = run(t, "", "--help")

@@ -30,6 +30,9 @@ func DefaultProcessors(fnConfig *yaml.RNode) (framework.ResourceListProcessor, e
 	if fnConfig == nil || yaml.IsMissingOrNull(fnConfig) || generator.IsEventDrivenService(fnConfig) {
 		return generator.Processor{}, nil
 	}
+	if isConfigMap(fnConfig) {
+		return configMapProcessor(fnConfig)
+	}
 	kinds := []string{v1alpha1.KindEventDrivenService}
 	for _, k := range registeredKinds {
 		if fnConfig.GetKind() == k.kind && groupOf(fnConfig) == v1alpha1.Group {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,19 +23,43 @@ the given files and directories (directories are read recursively, *.yaml,
 Nothing is printed when any EventDrivenService is invalid: every problem is
 listed on stderr with its file and field, and the exit code is 1.
 
+With --output DIR, one file per service is written into DIR instead:
+<namespace>.<name>.yaml (<name>.yaml for a service without a namespace),
+each starting with the line
+  ` + outputHeader + `
+Only files with that first line are ever overwritten or removed: a file of
+eds-fn's that no service writes any more is removed; any other file in DIR is
+left alone, and one in the way of a service's file stops the run before
+anything is written. With --check as well, nothing is written: the exit code
+is 1 and every file that differs, is missing or is extra is named.
+
 Examples:
 
   eds-fn generate examples/agent-executor/agent-executor.yaml
   eds-fn generate services/ | kubectl apply --dry-run=server -f -
+  eds-fn generate --output rendered/ services/
+  eds-fn generate --check --output rendered/ services/    # in CI
 `
 
 func newGenerateCommand() *cobra.Command {
-	return &cobra.Command{
+	var output string
+	var check bool
+	cmd := &cobra.Command{
 		Use:   "generate FILE|DIR ...",
 		Short: "Print the objects generated for the EventDrivenServices in files or directories",
 		Long:  generateLong,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if check && output == "" {
+				return errors.New("--check needs --output DIR: it compares DIR with what eds-fn would write there")
+			}
+			if output != "" {
+				// Before reading anything: a wrong --output is the first
+				// thing to hear about.
+				if _, _, err := outputDir(output); err != nil {
+					return failed(err)
+				}
+			}
 			var inputs []*yaml.RNode
 			for _, path := range args {
 				nodes, err := readPackage(path)
@@ -52,9 +77,19 @@ func newGenerateCommand() *cobra.Command {
 				return failed(fmt.Errorf("no EventDrivenService (apiVersion: platform.bizmatters.io/v1alpha1) found in %v", args))
 			}
 			expanded, results := generator.ExpandAll(inputs)
+			krm.Print(cmd.ErrOrStderr(), krm.Capped(results), framework.Warning)
 			if krm.HasErrors(results) {
-				krm.Print(cmd.ErrOrStderr(), krm.Capped(results), framework.Warning)
 				return exitError(1)
+			}
+			if output != "" {
+				files, err := renderFiles(expanded)
+				if err != nil {
+					return failed(err)
+				}
+				if check {
+					return checkOutput(output, files, args, cmd.ErrOrStderr())
+				}
+				return writeOutput(output, files, cmd.ErrOrStderr())
 			}
 			var objs []*yaml.RNode
 			for _, e := range expanded {
@@ -69,6 +104,9 @@ func newGenerateCommand() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write one file per EventDrivenService into this directory, <namespace>.<name>.yaml, instead of printing (see README)")
+	cmd.Flags().BoolVar(&check, "check", false, "with --output: change nothing, and exit 1 naming every file of the directory that differs, is missing or is extra")
+	return cmd
 }
 
 // readPackage reads the objects of path, a file or a directory (read

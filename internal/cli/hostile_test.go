@@ -310,7 +310,7 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "item an alias of a scalar", in: rlHead + "x: &x 3\nitems: [*x]\n", code: 1, stderr: []string{"items[0] is not a mapping"}},
 		{name: "functionConfig a scalar", in: rlHead + "functionConfig: 3\nitems: []\n", code: 1, stderr: []string{"functionConfig"}, out: inputBack},
 		{name: "functionConfig a list", in: rlHead + "functionConfig: [a]\nitems: []\n", code: 1, stderr: []string{"functionConfig"}, out: inputBack},
-		{name: "functionConfig of another kind", in: rlHead + asConfig(configMap) + "items: []\n", code: 1, stderr: []string{`kind "v1 ConfigMap" is not a config of eds-fn`}, out: inputBack},
+		{name: "functionConfig of another kind", in: rlHead + asConfig(configMap) + "items: []\n", code: 1, stderr: []string{`ConfigMap shop/settings: data.kind: Invalid value: "": supported values: "NATSHeadlessEndpoint"`}, out: inputBack},
 		{name: "functionConfig of our group, unknown kind", in: rlHead + asConfig(strings.Replace(expandConfig, "ExpandEventDrivenServices", "Frobnicate", 1)) + "items: []\n", code: 1, stderr: []string{"Frobnicate"}, out: inputBack},
 
 		// Duplicate keys: YAML forbids them, and the one that wins is a guess.

@@ -15,28 +15,6 @@ import (
 	"golang.org/x/term"
 )
 
-// version is set at build time: -ldflags "-X github.com/bizmatters/eds-fn/internal/cli.version=v1.2.3".
-var version = ""
-
-// Version is the build's version: the one stamped at link time, else the
-// module version or VCS revision Go recorded, else "devel".
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if v := bi.Main.Version; v != "" && v != "(devel)" {
-			return v
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return "devel+" + s.Value[:12]
-			}
-		}
-	}
-	return "devel"
-}
-
 const rootLong = `eds-fn turns an EventDrivenService (platform.bizmatters.io/v1alpha1) into the
 ServiceAccount, Service, Deployment and KEDA ScaledObject of a NATS JetStream
 worker, as a KRM function for kustomize, kpt and ArgoCD.
@@ -75,7 +53,7 @@ func NewRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if v, _ := cmd.Flags().GetBool("version"); v {
-				return printVersion(cmd)
+				return printVersion(cmd, false)
 			}
 			if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 				// Nobody pipes a ResourceList by hand: teach instead of hanging.
@@ -107,19 +85,12 @@ func NewRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version of eds-fn",
+		Short: "Print the version, commit and Go version of eds-fn",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return printVersion(cmd)
+			return printVersion(cmd, true)
 		},
 	}
-}
-
-func printVersion(cmd *cobra.Command) error {
-	if _, err := fmt.Fprintf(cmd.OutOrStdout(), "eds-fn %s\n", Version()); err != nil {
-		return failed(fmt.Errorf("cannot write the version: %w", err))
-	}
-	return nil
 }
 
 // exitError carries an exit code through cobra without printing anything:
