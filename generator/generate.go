@@ -24,20 +24,28 @@ const (
 // can find are in spec.customDeployment, which is checked by applying it and
 // checking the result (guardrails.go, podsecurity.go).
 func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList) {
+	out, errs, _ := generate(eds)
+	return out, errs
+}
+
+// generate is Generate that also returns the warnings KEDA's admission
+// webhook would give the ScaledObject (keda_webhook.go).
+func generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList, field.ErrorList) {
 	dep, errs := patchedDeployment(eds)
-	if len(errs) > 0 {
-		return nil, errs
+	so, soErrs, warnings := patchedScaledObject(eds)
+	if errs = append(errs, soErrs...); len(errs) > 0 {
+		return nil, errs, nil
 	}
-	objs := []any{serviceAccount(eds), service(eds), dep, scaler(eds)}
+	objs := []any{serviceAccount(eds), service(eds), dep, so}
 	out := make([]*yaml.RNode, 0, len(objs))
 	for _, o := range objs {
 		n, err := toNode(o)
 		if err != nil {
-			return nil, field.ErrorList{field.InternalError(nil, err)}
+			return nil, field.ErrorList{field.InternalError(nil, err)}, nil
 		}
 		out = append(out, n)
 	}
-	return out, nil
+	return out, nil, warnings
 }
 
 // patchedDeployment applies spec.customDeployment the way

@@ -30,7 +30,7 @@ const (
 		`scales to zero without lag; leave idleReplicas out, or raise minReplicas`
 	msgPollingInterval = `must be 1 or more (seconds): KEDA's ScaledObject schema refuses 0 and less`
 	msgNonNegative     = `must be 0 or more (%s): KEDA's ScaledObject schema refuses negative values`
-	msgFallbackField   = `the %s of the fallback: KEDA's ScaledObject schema requires both failureThreshold and replicas`
+	msgFallbackField   = `%s: KEDA's ScaledObject schema requires both failureThreshold and replicas`
 )
 
 func (n *NATS) validateKEDA(p *field.Path) field.ErrorList {
@@ -96,8 +96,8 @@ func (s *Scaling) validateKEDA(p *field.Path) field.ErrorList {
 			name, what string
 			v          *int32
 		}{
-			{"failureThreshold", "number of failed polls in a row before KEDA falls back", f.FailureThreshold},
-			{"replicas", "replica count KEDA keeps while it falls back", f.Replicas},
+			{"failureThreshold", "the number of failed polls in a row before KEDA falls back", f.FailureThreshold},
+			{"replicas", "the replica count KEDA keeps while it falls back", f.Replicas},
 		} {
 			switch {
 			case c.v == nil:
