@@ -23,7 +23,7 @@ const (
 		"rename the EventDrivenService (metadata.name) instead"
 	msgSOKeepNamespace = "the ScaledObject lives in the EventDrivenService's namespace, with the Deployment it scales; " +
 		"set metadata.namespace of the EventDrivenService (or kustomize's namespace:) instead"
-	msgSOKeepTarget = "the ScaledObject scales the generated Deployment %q; remove spec.scaleTargetRef from the patch"
+	msgSOKeepTarget  = "the ScaledObject scales the generated Deployment %q; remove spec.scaleTargetRef from the patch"
 	msgSOKeepTrigger = "the generated nats-jetstream trigger (the lag of consumer %q) must stay as generated: " +
 		"a JSON merge patch replaces the whole list, so repeat it unchanged next to your own triggers " +
 		"(its name, metricType and useCachedMetrics may be set), and change it through spec.nats and spec.scaling"
