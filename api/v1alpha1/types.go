@@ -137,6 +137,7 @@ const (
 )
 
 // NATS is where the worker's messages come from.
+// +kubebuilder:validation:XValidation:rule="!(has(self.account) && has(self.accountID))",message="set account or accountID, not both"
 type NATS struct {
 	// URL is the NATS client URL given to the worker as NATS_URL. Several
 	// URLs may be separated by commas. Schemes: nats, tls, ws, wss.
@@ -253,6 +254,7 @@ type InitContainer struct {
 }
 
 // Scaling is the KEDA tuning. Omitted fields take the platform defaults.
+// +kubebuilder:validation:XValidation:rule="!has(self.idleReplicas) || self.idleReplicas < (has(self.minReplicas) ? self.minReplicas : 1)",message="idleReplicas must be less than minReplicas"
 type Scaling struct {
 	// MinReplicas is the lowest replica count; 0 lets KEDA scale to zero.
 	// +optional
