@@ -26,28 +26,30 @@ import (
 // here that a schema cannot catch fails the test; a case of this list that
 // no longer exists fails it too.
 var schemaRejects = []string{
+	"err-custom-deployment-not-a-mapping", // customDeployment: type object
+	"err-image-missing",                   // spec.image: required
+	"err-image-pull-policy",               // imagePullPolicy: enum
+	"err-init-no-command",                 // initContainer.command: required
+	"err-lag-threshold",                   // scaling.lagThreshold: minimum 1
+	"err-multiple",                        // image required, size enum, ...
+	"err-nats-names-missing",              // nats.stream, nats.consumer: required
+	"err-pod-security-unknown",            // podSecurity: enum
+	"err-negative-count",                  // minReplicas minimum 0, maxReplicas minimum 1
+	"err-size-unknown",                    // size: enum
+	"err-spec-missing",                    // spec: required
+	"err-unknown-field",                   // unknown fields under spec
+	"err-unknown-field-top-level",         // unknown top-level field (status: there is none)
+	"err-wrong-type",                      // secretRefs[].env: type array
+	"err-wrong-type-number",               // nats.stream: type string
+	"err-wrong-types",                     // lists, mappings, numbers and strings swapped
+
+	// The KEDA fields (issue 12).
 	"err-authentication-ref-kind",            // nats.authenticationRef.kind: enum
 	"err-authentication-ref-name",            // nats.authenticationRef.name: required
 	"err-behavior-unknown-field",             // unknown fields in scaling.behavior, policies[].value: type integer
-	"err-custom-deployment-not-a-mapping",    // customDeployment: type object
 	"err-custom-scaled-object-not-a-mapping", // customScaledObject: type object
 	"err-fallback-invalid",                   // scaling.fallback: failureThreshold minimum 0, replicas required
-	"err-image-missing",                      // spec.image: required
-	"err-image-pull-policy",                  // imagePullPolicy: enum
-	"err-init-no-command",                    // initContainer.command: required
-	"err-lag-threshold",                      // scaling.lagThreshold: minimum 1
-	"err-multiple",                           // image required, size enum, ...
-	"err-nats-names-missing",                 // nats.stream, nats.consumer: required
-	"err-pod-security-unknown",               // podSecurity: enum
 	"err-scaling-negative-durations",         // activationLagThreshold, cooldownPeriod, initialCooldownPeriod minimum 0, pollingInterval minimum 1
-	"err-negative-count",                     // minReplicas minimum 0, maxReplicas minimum 1
-	"err-size-unknown",                       // size: enum
-	"err-spec-missing",                       // spec: required
-	"err-unknown-field",                      // unknown fields under spec
-	"err-unknown-field-top-level",            // unknown top-level field (status: there is none)
-	"err-wrong-type",                         // secretRefs[].env: type array
-	"err-wrong-type-number",                  // nats.stream: type string
-	"err-wrong-types",                        // lists, mappings, numbers and strings swapped
 }
 
 const edsKind = "EventDrivenService"
