@@ -49,6 +49,7 @@ var schemaRejects = []string{
 	"err-behavior-unknown-field",             // unknown fields in scaling.behavior, policies[].value: type integer
 	"err-custom-scaled-object-not-a-mapping", // customScaledObject: type object
 	"err-fallback-invalid",                   // scaling.fallback: failureThreshold minimum 0, replicas required
+	"err-keda-fields-wrong-types",            // strings, booleans, integers and mappings swapped; unknown fields
 	"err-scaling-negative-durations",         // activationLagThreshold, cooldownPeriod, initialCooldownPeriod minimum 0, pollingInterval minimum 1
 }
 
