@@ -21,8 +21,9 @@ const (
 
 // Generate returns the ServiceAccount, Service, Deployment and ScaledObject of
 // a defaulted and valid EventDrivenService, in that order. The only errors it
-// can find are in spec.customDeployment, which is checked by applying it and
-// checking the result (guardrails.go, podsecurity.go).
+// can find are in spec.customDeployment and spec.customScaledObject, which
+// are checked by applying them and checking the results (guardrails.go,
+// podsecurity.go; custom_scaledobject.go, keda_webhook.go).
 func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList) {
 	out, errs, _ := generate(eds)
 	return out, errs
