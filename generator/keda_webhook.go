@@ -128,7 +128,10 @@ func usesModifiers(so *kedaScaledObject) bool {
 var fallbackBehaviors = []string{"static", "currentReplicas", "currentReplicasIfHigher", "currentReplicasIfLower", "scalingModifiers"}
 
 // checkFallback is CheckFallbackValid and the fallback checks of
-// verifyScaledObjects, and the enum of the CRD's fallback.behavior.
+// verifyScaledObjects, and the enum of the CRD's fallback.behavior. Despite
+// its message, KEDA v2.21.0 refuses only a fallback whose triggers are all
+// cpu or memory: a trigger with metricType Value is allowed (pkg/fallback
+// divides the fallback replicas by the ready ones), so it is here too.
 func checkFallback(so *kedaScaledObject, blame func(...[]string) *field.Path) field.ErrorList {
 	f := so.Spec.Fallback
 	if f == nil {
