@@ -42,6 +42,15 @@ var schemaRejects = []string{
 	"err-wrong-type",                      // secretRefs[].env: type array
 	"err-wrong-type-number",               // nats.stream: type string
 	"err-wrong-types",                     // lists, mappings, numbers and strings swapped
+
+	// The KEDA fields (issue 12).
+	"err-authentication-ref-kind",            // nats.authenticationRef.kind: enum
+	"err-authentication-ref-name",            // nats.authenticationRef.name: required
+	"err-behavior-unknown-field",             // unknown fields in scaling.behavior, policies[].value: type integer
+	"err-custom-scaled-object-not-a-mapping", // customScaledObject: type object
+	"err-fallback-invalid",                   // scaling.fallback: failureThreshold minimum 0, replicas required
+	"err-keda-fields-wrong-types",            // strings, booleans, integers and mappings swapped; unknown fields
+	"err-scaling-negative-durations",         // activationLagThreshold, cooldownPeriod, initialCooldownPeriod minimum 0, pollingInterval minimum 1
 }
 
 const edsKind = "EventDrivenService"

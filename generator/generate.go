@@ -21,23 +21,32 @@ const (
 
 // Generate returns the ServiceAccount, Service, Deployment and ScaledObject of
 // a defaulted and valid EventDrivenService, in that order. The only errors it
-// can find are in spec.customDeployment, which is checked by applying it and
-// checking the result (guardrails.go, podsecurity.go).
+// can find are in spec.customDeployment and spec.customScaledObject, which
+// are checked by applying them and checking the results (guardrails.go,
+// podsecurity.go; custom_scaledobject.go, keda_webhook.go).
 func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList) {
+	out, errs, _ := generate(eds)
+	return out, errs
+}
+
+// generate is Generate that also returns the warnings KEDA's admission
+// webhook would give the ScaledObject (keda_webhook.go).
+func generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList, field.ErrorList) {
 	dep, errs := patchedDeployment(eds)
-	if len(errs) > 0 {
-		return nil, errs
+	so, soErrs, warnings := patchedScaledObject(eds)
+	if errs = append(errs, soErrs...); len(errs) > 0 {
+		return nil, errs, nil
 	}
-	objs := []any{serviceAccount(eds), service(eds), dep, scaler(eds)}
+	objs := []any{serviceAccount(eds), service(eds), dep, so}
 	out := make([]*yaml.RNode, 0, len(objs))
 	for _, o := range objs {
 		n, err := toNode(o)
 		if err != nil {
-			return nil, field.ErrorList{field.InternalError(nil, err)}
+			return nil, field.ErrorList{field.InternalError(nil, err)}, nil
 		}
 		out = append(out, n)
 	}
-	return out, nil
+	return out, nil, warnings
 }
 
 // patchedDeployment applies spec.customDeployment the way

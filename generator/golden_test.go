@@ -33,6 +33,13 @@ func TestGolden(t *testing.T) {
 				var got bytes.Buffer
 				krm.Print(&got, results, framework.Warning)
 				testutil.Golden(t, filepath.Join(dir, "errors.txt"), got.String())
+				// Twice, like a success: the same errors in the same order.
+				_, again := runGenerator(t, config)
+				var second bytes.Buffer
+				krm.Print(&second, again, framework.Warning)
+				if diff := cmp.Diff(got.String(), second.String()); diff != "" {
+					t.Errorf("second run reported other errors (-first +second):\n%s", diff)
+				}
 				if _, err := os.Stat(filepath.Join(dir, "expected.yaml")); err == nil {
 					t.Errorf("%s has expected.yaml but the function failed:\n%s", dir, got.String())
 				}

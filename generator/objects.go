@@ -256,6 +256,7 @@ type scaledObjectSpec struct {
 	MinReplicaCount *int32      `json:"minReplicaCount"`
 	MaxReplicaCount *int32      `json:"maxReplicaCount"`
 	Triggers        []trigger   `json:"triggers"`
+	kedaOptions
 }
 
 type scaleTarget struct {
@@ -265,8 +266,9 @@ type scaleTarget struct {
 }
 
 type trigger struct {
-	Type     string            `json:"type"`
-	Metadata map[string]string `json:"metadata"`
+	Type              string                      `json:"type"`
+	Metadata          map[string]string           `json:"metadata"`
+	AuthenticationRef *v1alpha1.AuthenticationRef `json:"authenticationRef,omitempty"`
 }
 
 // TriggerType is KEDA's name for the NATS JetStream scaler.
@@ -274,7 +276,7 @@ const TriggerType = "nats-jetstream"
 
 func scaler(eds *v1alpha1.EventDrivenService) *scaledObject {
 	s := &eds.Spec
-	return &scaledObject{
+	so := &scaledObject{
 		APIVersion: "keda.sh/v1alpha1",
 		Kind:       "ScaledObject",
 		Metadata:   objectMeta(eds, eds.Name+v1alpha1.ScaledObjectSuffix),
@@ -295,4 +297,6 @@ func scaler(eds *v1alpha1.EventDrivenService) *scaledObject {
 			}},
 		},
 	}
+	addKEDAOptions(s, &so.Spec)
+	return so
 }

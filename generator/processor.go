@@ -208,6 +208,6 @@ func expand(node *yaml.RNode) ([]*yaml.RNode, field.ErrorList, field.ErrorList) 
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
-	objs, errs := Generate(eds)
-	return objs, errs, eds.Warnings()
+	objs, errs, warnings := generate(eds)
+	return objs, errs, append(eds.Warnings(), warnings...)
 }

@@ -93,3 +93,7 @@ func (e *EventDrivenService) patchWarnings() field.ErrorList {
 	warn("automountServiceAccountToken", func(v any) bool { return v == false || v == nil }, msgAutomountToken)
 	return w
 }
+
+// CustomScaledObjectPath is where problems of spec.customScaledObject are
+// reported; paths inside the patch are below it.
+var CustomScaledObjectPath = field.NewPath("spec", "customScaledObject")

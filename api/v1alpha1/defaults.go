@@ -57,8 +57,11 @@ func (e *EventDrivenService) Default() {
 	if s.NATS.URL == "" {
 		s.NATS.URL = DefaultNATSURL
 	}
-	if s.NATS.Account == "" {
+	if s.NATS.Account == "" && s.NATS.AccountID == "" {
 		s.NATS.Account = DefaultAccount
+	}
+	if r := s.NATS.AuthenticationRef; r != nil && r.Kind == "" {
+		r.Kind = KindTriggerAuthentication
 	}
 	if s.NATS.MonitoringEndpoint == "" {
 		s.NATS.MonitoringEndpoint = DefaultMonitoringEndpoint

@@ -189,6 +189,7 @@ func (n *NATS) validate(p *field.Path) field.ErrorList {
 		errs = append(errs, field.Invalid(p.Child("account"), n.Account, "must not contain whitespace"))
 	}
 	errs = append(errs, ValidateMonitoringEndpoint(n.MonitoringEndpoint, p.Child("monitoringEndpoint"))...)
+	errs = append(errs, n.validateKEDA(p)...)
 	return errs
 }
 
@@ -318,5 +319,6 @@ func (s *Scaling) validate(p *field.Path) field.ErrorList {
 	if s.LagThreshold != nil && *s.LagThreshold < 1 {
 		errs = append(errs, field.Invalid(p.Child("lagThreshold"), *s.LagThreshold, "must be 1 or more: the consumer lag one replica handles"))
 	}
+	errs = append(errs, s.validateKEDA(p)...)
 	return errs
 }
