@@ -1,8 +1,9 @@
 // Package bench generates the inputs of eds-fn's benchmarks: ResourceLists
 // of 1 to 10,000 EventDrivenServices, a 50-service kustomization in its three
 // forms (one generator file per service, bulk mode, and the same objects
-// written by hand), and a transformer input of 10,000 resources of which
-// 1,000 are ScaledObjects. The Go benchmarks (*_bench_test.go) and the
+// written by hand), a transformer input of 10,000 resources of which
+// 1,000 are ScaledObjects, and a Helm chart with a values file of the same
+// services (helm.go). The Go benchmarks (*_bench_test.go) and the
 // command timer (bench/run, "make bench") share them, so both measure the
 // same work. See BENCHMARKS.md.
 package bench

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/bizmatters/eds-fn/bench"
@@ -15,10 +13,8 @@ import (
 // hand-written paths (generator/yamlnode.go, internal/cli/emit.go) buy. Both print the same bytes.
 func (r *runner) libraries() error {
 	lib := filepath.Join(r.dir, "eds-fn-library-yaml")
-	build := exec.Command("go", "build", "-trimpath", "-tags", "library_yaml", "-ldflags", "-s -w", "-o", lib, "github.com/bizmatters/eds-fn")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building eds-fn with -tags library_yaml: %v\n%s", err, out)
+	if err := goBuild(lib, "github.com/bizmatters/eds-fn", "library_yaml"); err != nil {
+		return err
 	}
 	r.printf("## What the hand-written YAML paths buy\n\n")
 	r.printf("eds-fn against itself built with `-tags library_yaml`: objects rendered by sigs.k8s.io/yaml and kyaml's parser, every item written by yaml.v3's encoder. Each row is its own group, interleaved.\n\n")

@@ -10,7 +10,8 @@
 // ratio to the group's baseline, which is measured in the same run:
 //
 //   - start-up and one service: "cat" of the same input (a process that
-//     reads stdin and writes stdout, nothing more);
+//     reads stdin and writes stdout, nothing more), and a Go program that
+//     does nothing (bench/noop);
 //   - 1 to 10,000 services: cat of the same input, and the curve itself;
 //   - kustomize: "kustomize build" of the same 200 objects written by hand,
 //     and zero-work functions and plugin that print those objects without
@@ -18,6 +19,8 @@
 //     function and as an exec plugin) and as a generator (the floors that
 //     kustomize's plumbing sets);
 //   - the transformer: cat of the same input;
+//   - eds-fn generate of 50 services: helm template of a chart that makes
+//     the same objects (bench/chart; helm from bench/tools/helm);
 //   - libraries: eds-fn against itself built with -tags library_yaml (the
 //     libraries' YAML path instead of the hand-written one).
 //
@@ -45,13 +48,15 @@ func main() {
 	kustomize := flag.String("kustomize", "bin/kustomize", "the kustomize CLI")
 	quick := flag.Bool("quick", false, "fewer runs and no 10,000-service case (a smoke test)")
 	keep := flag.Bool("keep", false, "keep the temporary directory with the inputs")
-	only := flag.String("only", "", "run only these sections, comma-separated: startup, curve, transformer, kustomize, libraries, size")
+	only := flag.String("only", "", "run only these sections, comma-separated: startup, curve, transformer, kustomize, helm, libraries, size")
+	helm := flag.String("helm", "", "the helm CLI (default: built by bench/tools/build.sh helm)")
 	flag.Parse()
 
 	r, err := newRunner(*bin, *kustomize, *quick)
 	if err != nil {
 		fail(err)
 	}
+	r.helm = *helm
 	if *keep {
 		fmt.Fprintf(os.Stderr, "inputs in %s\n", r.dir)
 	} else {
@@ -69,6 +74,7 @@ func fail(err error) {
 
 type runner struct {
 	bin, kustomize, dir, spawn string
+	helm                       string
 	kustomizeVersion           string
 	quick                      bool
 	out                        io.Writer
@@ -100,6 +106,21 @@ func newRunner(bin, kustomize string, quick bool) (*runner, error) {
 	return r, nil
 }
 
+// goBuild builds pkg to out as the Makefile builds eds-fn: static, without
+// symbols.
+func goBuild(out, pkg string, tags ...string) error {
+	args := []string{"build", "-trimpath", "-ldflags", "-s -w", "-o", out}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	build := exec.Command("go", append(args, pkg)...)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building %s: %v\n%s", pkg, err, b)
+	}
+	return nil
+}
+
 func (r *runner) printf(format string, args ...any) { fmt.Fprintf(r.out, format, args...) }
 
 func (r *runner) write(name string, data []byte) string {
@@ -128,7 +149,7 @@ func (r *runner) all(only string) error {
 	steps := []struct {
 		name string
 		run  func() error
-	}{{"startup", r.startup}, {"curve", r.curve}, {"transformer", r.transformer}, {"kustomize", r.kustomizeBuilds}, {"libraries", r.libraries}, {"size", r.size}}
+	}{{"startup", r.startup}, {"curve", r.curve}, {"transformer", r.transformer}, {"kustomize", r.kustomizeBuilds}, {"helm", r.helmTemplate}, {"libraries", r.libraries}, {"size", r.size}}
 	for _, step := range steps {
 		if only != "" && !slices.Contains(strings.Split(only, ","), step.name) {
 			continue
