@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -63,12 +66,34 @@ func newGenerateCommand() *cobra.Command {
 				}
 				objs = append(objs, e.Objects...)
 			}
-			if err := (kio.ByteWriter{Writer: cmd.OutOrStdout()}).Write(objs); err != nil {
+			if err := writeObjects(cmd.OutOrStdout(), objs); err != nil {
 				return failed(fmt.Errorf("cannot write the objects: %w", err))
 			}
 			return nil
 		},
 	}
+}
+
+// writeObjects writes objs as kio.ByteWriter does, a YAML stream, through
+// resourcelist.WriteStream (the exec plugin's writer): ByteWriter copies every
+// object and hands all of them to one yaml.v3 encoder, whose emitter keeps
+// every event it has seen; that was half the time of generating 50 services
+// (BENCHMARKS.md). Objects with the annotations ByteWriter acts on (the
+// reader's index and sequence indent, a path to a .json file) are not
+// generated, but would go to ByteWriter.
+func writeObjects(w io.Writer, objs []*yaml.RNode) error {
+	for _, o := range objs {
+		annos := o.GetAnnotations(kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation, kioutil.SeqIndentAnnotation, kioutil.PathAnnotation, kioutil.LegacyPathAnnotation)
+		if len(annos) > 0 {
+			return kio.ByteWriter{Writer: w}.Write(objs)
+		}
+	}
+	var buf bytes.Buffer
+	if err := resourcelist.WriteStream(&buf, objs); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // readPackage reads the objects of path, a file or a directory (read
