@@ -12,7 +12,6 @@ import (
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -56,7 +55,7 @@ func newGenerateCommand() *cobra.Command {
 			}
 			expanded, results := generator.ExpandAll(inputs)
 			if krm.HasErrors(results) {
-				krm.Print(cmd.ErrOrStderr(), krm.Capped(results), framework.Warning)
+				krm.Print(cmd.ErrOrStderr(), krm.Capped(results), krm.Warning)
 				return exitError(1)
 			}
 			var objs []*yaml.RNode
