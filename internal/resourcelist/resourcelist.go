@@ -298,7 +298,15 @@ func writeResourceList(w *bytes.Buffer, in *List, items []*yaml.RNode, results *
 		pending = pending[:0]
 		return nil
 	}
-	for _, n := range nodes {
+	start := w.Len()
+	for i, n := range nodes {
+		if i == growAfter {
+			// Room for the rest at the size of the first items: one
+			// allocation instead of doubling a 5 MB buffer (1,000 services)
+			// from 64 KB, with the copies and the garbage that leaves.
+			per := (w.Len() - start) / i
+			w.Grow(per * (len(nodes) - i) * 9 / 8)
+		}
 		if fastEmit && len(pending) == 0 && emitItem(w, n) {
 			continue
 		}
@@ -322,6 +330,10 @@ func writeResourceList(w *bytes.Buffer, in *List, items []*yaml.RNode, results *
 	}
 	return encode(w, tail)
 }
+
+// growAfter is the number of items written before the buffer is grown for
+// the others.
+const growAfter = 32
 
 // ItemsPerEncoder bounds the events one yaml.v3 encoder accumulates.
 const ItemsPerEncoder = 64
