@@ -9,7 +9,7 @@ import (
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/bench"
 	"github.com/bizmatters/eds-fn/generator"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"github.com/bizmatters/eds-fn/internal/krm"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -95,7 +95,7 @@ func BenchmarkGenerateBulk(b *testing.B) {
 	}
 }
 
-func benchProcessor(b *testing.B, in []byte, p framework.ResourceListProcessor) {
+func benchProcessor(b *testing.B, in []byte, p krm.ResourceListProcessor) {
 	b.Helper()
 	rw := &kio.ByteReadWriter{Reader: bytesReader(in)}
 	items, err := rw.Read()
@@ -105,7 +105,7 @@ func benchProcessor(b *testing.B, in []byte, p framework.ResourceListProcessor) 
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		rl := &framework.ResourceList{FunctionConfig: rw.FunctionConfig.Copy()}
+		rl := &krm.ResourceList{FunctionConfig: rw.FunctionConfig.Copy()}
 		for _, it := range items {
 			rl.Items = append(rl.Items, it.Copy())
 		}

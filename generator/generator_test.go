@@ -7,7 +7,6 @@ import (
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -47,7 +46,7 @@ func TestDeterministic(t *testing.T) {
 // items pass through untouched and in order.
 func TestSeveralServicesInItems(t *testing.T) {
 	cm := yaml.MustParse("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings # keep me\ndata: {a: b}\n")
-	rl := &framework.ResourceList{Items: []*yaml.RNode{eds("alpha", ""), cm, eds("beta", "")}}
+	rl := &krm.ResourceList{Items: []*yaml.RNode{eds("alpha", ""), cm, eds("beta", "")}}
 	if err := (generator.Processor{}).Process(rl); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +70,7 @@ func TestSeveralServicesInItems(t *testing.T) {
 // TestFunctionConfigNotAlsoAnItem covers "kpt fn eval --fn-config": the
 // service is only the functionConfig.
 func TestFunctionConfigNotAlsoAnItem(t *testing.T) {
-	rl := &framework.ResourceList{FunctionConfig: eds("alpha", "")}
+	rl := &krm.ResourceList{FunctionConfig: eds("alpha", "")}
 	if err := (generator.Processor{}).Process(rl); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +84,7 @@ func TestFunctionConfigNotAlsoAnItem(t *testing.T) {
 func TestInvalidServiceStopsAllOutput(t *testing.T) {
 	bad := eds("beta", "  size: xl\n")
 	items := []*yaml.RNode{eds("alpha", ""), bad}
-	rl := &framework.ResourceList{Items: items}
+	rl := &krm.ResourceList{Items: items}
 	err := (generator.Processor{}).Process(rl)
 	if err == nil {
 		t.Fatal("want an error")
@@ -111,7 +110,7 @@ func TestCollisions(t *testing.T) {
 		if err := b.PipeE(yaml.SetAnnotation("internal.config.kubernetes.io/path", "b.yaml")); err != nil {
 			t.Fatal(err)
 		}
-		rl := &framework.ResourceList{Items: []*yaml.RNode{a, b}}
+		rl := &krm.ResourceList{Items: []*yaml.RNode{a, b}}
 		if err := (generator.Processor{}).Process(rl); err == nil {
 			t.Fatal("want an error")
 		}
@@ -121,7 +120,7 @@ func TestCollisions(t *testing.T) {
 	})
 	t.Run("hand-written object", func(t *testing.T) {
 		svc := yaml.MustParse("apiVersion: v1\nkind: Service\nmetadata:\n  name: alpha\nspec: {}\n")
-		rl := &framework.ResourceList{Items: []*yaml.RNode{eds("alpha", ""), svc}}
+		rl := &krm.ResourceList{Items: []*yaml.RNode{eds("alpha", ""), svc}}
 		if err := (generator.Processor{}).Process(rl); err == nil {
 			t.Fatal("want an error")
 		}

@@ -10,7 +10,6 @@ import (
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/testutil"
 	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -31,12 +30,12 @@ func TestGolden(t *testing.T) {
 			out, results := runGenerator(t, config)
 			if krm.HasErrors(results) {
 				var got bytes.Buffer
-				krm.Print(&got, results, framework.Warning)
+				krm.Print(&got, results, krm.Warning)
 				testutil.Golden(t, filepath.Join(dir, "errors.txt"), got.String())
 				// Twice, like a success: the same errors in the same order.
 				_, again := runGenerator(t, config)
 				var second bytes.Buffer
-				krm.Print(&second, again, framework.Warning)
+				krm.Print(&second, again, krm.Warning)
 				if diff := cmp.Diff(got.String(), second.String()); diff != "" {
 					t.Errorf("second run reported other errors (-first +second):\n%s", diff)
 				}
@@ -53,7 +52,7 @@ func TestGolden(t *testing.T) {
 			// successful build.
 			if len(results) > 0 || fileExists(filepath.Join(dir, "warnings.txt")) {
 				var warned bytes.Buffer
-				krm.Print(&warned, results, framework.Warning)
+				krm.Print(&warned, results, krm.Warning)
 				testutil.Golden(t, filepath.Join(dir, "warnings.txt"), warned.String())
 			}
 			generated := withoutLocalConfig(out)
@@ -81,7 +80,7 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-func runGenerator(t *testing.T, config *yaml.RNode) ([]*yaml.RNode, framework.Results) {
+func runGenerator(t *testing.T, config *yaml.RNode) ([]*yaml.RNode, krm.Results) {
 	t.Helper()
 	item := config.Copy()
 	if err := item.PipeE(yaml.SetAnnotation("config.kubernetes.io/local-config", "true")); err != nil {
@@ -90,9 +89,9 @@ func runGenerator(t *testing.T, config *yaml.RNode) ([]*yaml.RNode, framework.Re
 	return runGeneratorOn(t, config, []*yaml.RNode{item})
 }
 
-func runGeneratorOn(t *testing.T, config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
+func runGeneratorOn(t *testing.T, config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, krm.Results) {
 	t.Helper()
-	rl := &framework.ResourceList{FunctionConfig: config.Copy()}
+	rl := &krm.ResourceList{FunctionConfig: config.Copy()}
 	for _, it := range items {
 		rl.Items = append(rl.Items, it.Copy())
 	}

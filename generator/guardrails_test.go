@@ -7,7 +7,6 @@ import (
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -20,7 +19,7 @@ func patched(t *testing.T, extraSpec, patch string) ([]string, int) {
 	if patch != "" {
 		extra += "  customDeployment:\n" + indentBy(patch, "    ")
 	}
-	rl := &framework.ResourceList{Items: []*yaml.RNode{eds("w", extra)}}
+	rl := &krm.ResourceList{Items: []*yaml.RNode{eds("w", extra)}}
 	err := generator.Processor{}.Process(rl)
 	if err != nil && !krm.HasErrors(rl.Results) {
 		t.Fatalf("processor failed without error results: %v", err)

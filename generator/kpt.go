@@ -27,7 +27,6 @@ import (
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/internal/krm"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -64,12 +63,12 @@ var generatedKinds = map[string]bool{
 
 // merge combines the items with the generated objects, or reports why it
 // must not; on any error the items come back unchanged.
-func merge(items []*yaml.RNode, generated []Expanded, mode Mode) ([]*yaml.RNode, framework.Results) {
+func merge(items []*yaml.RNode, generated []Expanded, mode Mode) ([]*yaml.RNode, krm.Results) {
 	index := make(map[string]int, len(items))
 	for i, it := range items {
 		index[objectKey(it)] = i
 	}
-	var results framework.Results
+	var results krm.Results
 	replaced := map[int]*yaml.RNode{}
 	var added []*yaml.RNode
 	addedAfter := map[*yaml.RNode][]*yaml.RNode{}
@@ -92,7 +91,7 @@ func merge(items []*yaml.RNode, generated []Expanded, mode Mode) ([]*yaml.RNode,
 				results = append(results, krm.FieldResult(e.Source, "metadata.name",
 					fmt.Sprintf("generates %s, but %s already holds one that eds-fn did not generate for this service; "+
 						"rename the service, or remove or rename the other object", objectKey(o), where(items[i])),
-					framework.Error))
+					krm.Error))
 				continue
 			}
 			keepFileAnnotations(items[i], o)
@@ -149,13 +148,13 @@ func ownedBy(item, src *yaml.RNode) bool {
 // (deleted or renamed). Each must be of a kind eds-fn generates, in a file
 // eds-fn writes (<service>.generated.yaml), and name that service in its
 // ownership annotation, or, written before eds-fn had one, in its labels.
-func staleObjects(items []*yaml.RNode, generated []Expanded, replaced map[int]*yaml.RNode) (map[int]bool, framework.Results) {
+func staleObjects(items []*yaml.RNode, generated []Expanded, replaced map[int]*yaml.RNode) (map[int]bool, krm.Results) {
 	services := map[string]bool{}
 	for _, e := range generated {
 		services[sourceName(e.Source)] = true
 	}
 	stale := map[int]bool{}
-	var results framework.Results
+	var results krm.Results
 	for i, it := range items {
 		if replaced[i] != nil || !generatedKinds[groupKind(it)] {
 			continue
@@ -179,7 +178,7 @@ func staleObjects(items []*yaml.RNode, generated []Expanded, replaced map[int]*y
 		stale[i] = true
 		results = append(results, krm.FieldResult(it, "",
 			fmt.Sprintf("removed from %s: eds-fn generated it for %s, which is no longer in the package", f.Path, owner),
-			framework.Info))
+			krm.Info))
 	}
 	return stale, results
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"github.com/bizmatters/eds-fn/internal/krm"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -38,7 +38,7 @@ func FuzzPackageNeverDestroys(f *testing.F) {
 		}
 		items := packageOf(picks)
 		before := dump(t, items)
-		rl := &framework.ResourceList{Items: copies(items)}
+		rl := &krm.ResourceList{Items: copies(items)}
 		err := Processor{}.Process(rl)
 		if err != nil {
 			if got := dump(t, rl.Items); got != before {
@@ -67,7 +67,7 @@ func FuzzPackageNeverDestroys(f *testing.F) {
 			seen[p+"#"+i] = true
 		}
 		first := dump(t, rl.Items)
-		again := &framework.ResourceList{Items: copies(rl.Items)}
+		again := &krm.ResourceList{Items: copies(rl.Items)}
 		if err := (Processor{}).Process(again); err != nil {
 			t.Fatalf("second render failed: %v\n%s", err, first)
 		}

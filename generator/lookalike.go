@@ -6,7 +6,6 @@ import (
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/internal/krm"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -27,8 +26,8 @@ const maxTypo = 2
 
 // lookalikes reports every item that looks like a mistyped
 // EventDrivenService, with a "did you mean".
-func lookalikes(items []*yaml.RNode) framework.Results {
-	var results framework.Results
+func lookalikes(items []*yaml.RNode) krm.Results {
+	var results krm.Results
 	for _, it := range items {
 		if IsEventDrivenService(it) {
 			continue
@@ -36,7 +35,7 @@ func lookalikes(items []*yaml.RNode) framework.Results {
 		if path, msg := lookalike(it); msg != "" {
 			results = append(results, krm.FieldResult(it, path, msg+
 				"; nothing was generated or removed. Fix it, or if this object really is something else, give it an apiVersion and kind of its own",
-				framework.Error))
+				krm.Error))
 		}
 	}
 	return results

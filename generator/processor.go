@@ -11,7 +11,6 @@ import (
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -29,8 +28,8 @@ import (
 // result.
 type Processor struct{}
 
-// Process implements framework.ResourceListProcessor.
-func (Processor) Process(rl *framework.ResourceList) error {
+// Process implements krm.ResourceListProcessor.
+func (Processor) Process(rl *krm.ResourceList) error {
 	return process(rl, Inputs(rl.Items, rl.FunctionConfig), ModePackage)
 }
 
@@ -39,24 +38,24 @@ func (Processor) Process(rl *framework.ResourceList) error {
 // every other item through untouched.
 type Bulk struct{}
 
-// Process implements framework.ResourceListProcessor.
-func (Bulk) Process(rl *framework.ResourceList) error {
+// Process implements krm.ResourceListProcessor.
+func (Bulk) Process(rl *krm.ResourceList) error {
 	if rl.FunctionConfig != nil {
 		if _, errs := v1alpha1.DecodeExpandEventDrivenServices(rl.FunctionConfig); len(errs) > 0 {
-			rl.Results = append(rl.Results, krm.FieldResults(rl.FunctionConfig, errs, framework.Error)...)
+			rl.Results = append(rl.Results, krm.FieldResults(rl.FunctionConfig, errs, krm.Error)...)
 			return rl.Results
 		}
 	}
 	return process(rl, Inputs(rl.Items, nil), ModeBulk)
 }
 
-func process(rl *framework.ResourceList, inputs []*yaml.RNode, mode Mode) error {
+func process(rl *krm.ResourceList, inputs []*yaml.RNode, mode Mode) error {
 	generated, results := ExpandAll(inputs)
 	// Before anything is merged or pruned: a service whose kind or group is
 	// misspelt would otherwise look deleted, and its objects would go.
 	results = append(results, lookalikes(rl.Items)...)
 	if !krm.HasErrors(results) {
-		var more framework.Results
+		var more krm.Results
 		rl.Items, more = merge(rl.Items, generated, mode)
 		results = append(results, more...)
 	}
@@ -107,16 +106,16 @@ type Expanded struct {
 // ExpandAll decodes, defaults, validates and generates every input. It
 // returns every problem of every input at once; the objects are only usable
 // when there are no error results.
-func ExpandAll(inputs []*yaml.RNode) ([]Expanded, framework.Results) {
+func ExpandAll(inputs []*yaml.RNode) ([]Expanded, krm.Results) {
 	expansions := expandEach(inputs)
 	var out []Expanded
-	var results framework.Results
+	var results krm.Results
 	owner := map[string]*yaml.RNode{}
 	for i, in := range inputs {
 		objs, errs, warnings := expansions[i].objs, expansions[i].errs, expansions[i].warnings
-		results = append(results, krm.FieldResults(in, warnings, framework.Warning)...)
+		results = append(results, krm.FieldResults(in, warnings, krm.Warning)...)
 		if len(errs) > 0 {
-			results = append(results, krm.FieldResults(in, errs, framework.Error)...)
+			results = append(results, krm.FieldResults(in, errs, krm.Error)...)
 			continue
 		}
 		for _, o := range objs {
@@ -124,7 +123,7 @@ func ExpandAll(inputs []*yaml.RNode) ([]Expanded, framework.Results) {
 			if prev, dup := owner[k]; dup {
 				results = append(results, krm.FieldResult(in, "metadata.name",
 					fmt.Sprintf("generates %s, which %s also generates; give one of them another name or namespace", k, describe(prev)),
-					framework.Error))
+					krm.Error))
 				continue
 			}
 			owner[k] = in

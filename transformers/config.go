@@ -4,7 +4,6 @@ import (
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -13,20 +12,20 @@ const errNoConfig = "the nats-headless transformer needs its config as functionC
 
 // loadConfig decodes, defaults and validates the functionConfig. Any problem
 // is an error result naming the config's field.
-func loadConfig(fnConfig *yaml.RNode) (*v1alpha1.NATSHeadlessEndpoint, framework.Results) {
+func loadConfig(fnConfig *yaml.RNode) (*v1alpha1.NATSHeadlessEndpoint, krm.Results) {
 	if fnConfig == nil || yaml.IsMissingOrNull(fnConfig) || fnConfig.YNode().Kind != yaml.MappingNode {
-		return nil, framework.Results{{Message: errNoConfig, Severity: framework.Error}}
+		return nil, krm.Results{{Message: errNoConfig, Severity: krm.Error}}
 	}
 	if errs := checkTypeMeta(fnConfig); len(errs) > 0 {
-		return nil, krm.FieldResults(fnConfig, errs, framework.Error)
+		return nil, krm.FieldResults(fnConfig, errs, krm.Error)
 	}
 	cfg, errs := v1alpha1.DecodeNATSHeadlessEndpoint(fnConfig)
 	if len(errs) > 0 {
-		return nil, krm.FieldResults(fnConfig, errs, framework.Error)
+		return nil, krm.FieldResults(fnConfig, errs, krm.Error)
 	}
 	cfg.Default()
 	if errs := cfg.Validate(); len(errs) > 0 {
-		return nil, krm.FieldResults(fnConfig, errs, framework.Error)
+		return nil, krm.FieldResults(fnConfig, errs, krm.Error)
 	}
 	return cfg, nil
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/bizmatters/eds-fn/bench"
 
 	"github.com/bizmatters/eds-fn/internal/cli"
+	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/transformers"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -87,7 +87,7 @@ func FuzzNATSHeadless(f *testing.F) {
 
 func runNATSHeadless(in []byte) (string, string, int) {
 	var out, errOut bytes.Buffer
-	pick := func(*yaml.RNode) (framework.ResourceListProcessor, error) { return transformers.NATSHeadless{}, nil }
+	pick := func(*yaml.RNode) (krm.ResourceListProcessor, error) { return transformers.NATSHeadless{}, nil }
 	code := cli.RunFunction(bytes.NewReader(in), &out, &errOut, pick)
 	return out.String(), errOut.String(), code
 }

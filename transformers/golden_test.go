@@ -117,14 +117,15 @@ func resourceList(t *testing.T, cfg *yaml.RNode, items []*yaml.RNode) []byte {
 }
 
 // execute runs the transformer on a ResourceList as eds-fn does.
-func execute(t *testing.T, in []byte) ([]byte, framework.Results, error) {
+func execute(t *testing.T, in []byte) ([]byte, krm.Results, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := framework.Execute(transformers.NATSHeadless{}, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &out})
-	var results framework.Results
-	if err != nil && !errors.As(err, &results) {
+	err := framework.Execute(testutil.Framework(transformers.NATSHeadless{}), &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &out})
+	var fw framework.Results
+	if err != nil && !errors.As(err, &fw) {
 		t.Fatalf("not a results error: %v", err)
 	}
+	results := testutil.FromFramework(fw)
 	if err == nil {
 		results = resultsOf(t, out.Bytes())
 	}
@@ -135,7 +136,7 @@ func execute(t *testing.T, in []byte) ([]byte, framework.Results, error) {
 // nor reordered; an item without a reported change comes out byte for byte
 // as it came in; a failed run changes nothing; every result names its
 // resource and field.
-func checkInvariants(t *testing.T, in, out []byte, results framework.Results, failed bool) {
+func checkInvariants(t *testing.T, in, out []byte, results krm.Results, failed bool) {
 	t.Helper()
 	before, after := readItems(t, in), readItems(t, out)
 	if len(before) != len(after) {
@@ -190,10 +191,10 @@ func itemsOf(t *testing.T, rl []byte) string {
 	return b.String()
 }
 
-func resultsOf(t *testing.T, rl []byte) framework.Results {
+func resultsOf(t *testing.T, rl []byte) krm.Results {
 	t.Helper()
 	var list struct {
-		Results framework.Results `yaml:"results"`
+		Results krm.Results `yaml:"results"`
 	}
 	if err := yaml.Unmarshal(rl, &list); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"github.com/bizmatters/eds-fn/internal/krm"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -79,7 +79,7 @@ func (p *plan) checkAccount(t trigger, md *yaml.RNode, a *auth) {
 	if a != nil {
 		for _, key := range []string{"account", "accountID"} {
 			if where, ok := a.supplies[key]; ok {
-				p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthAccount, key, a, where), framework.Warning)
+				p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthAccount, key, a, where), krm.Warning)
 				return
 			}
 		}
@@ -92,12 +92,12 @@ func (p *plan) checkAccount(t trigger, md *yaml.RNode, a *auth) {
 		}
 		found = true
 		if v == "$SYS" {
-			p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgSysAccount, key), framework.Warning)
+			p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgSysAccount, key), krm.Warning)
 		}
 	}
 	// An authentication outside the build may supply the account.
 	if !found && (a != nil || t.authRef() == "") {
-		p.add(t, t.path.Child("metadata", "account"), msgNoAccount, framework.Warning)
+		p.add(t, t.path.Child("metadata", "account"), msgNoAccount, krm.Warning)
 	}
 }
 
@@ -116,16 +116,16 @@ func (p *plan) checkStreamAndConsumer(t trigger, md *yaml.RNode) {
 		}
 		switch {
 		case alias != nil && has:
-			p.add(t, t.path.Child("metadata", c.alias), fmt.Sprintf(msgAliasDup, c.key, c.alias, c.alias), framework.Warning)
+			p.add(t, t.path.Child("metadata", c.alias), fmt.Sprintf(msgAliasDup, c.key, c.alias, c.alias), krm.Warning)
 		case alias != nil:
 			p.add(t, t.path.Child("metadata", c.alias),
-				fmt.Sprintf(msgAlias, c.key, c.alias, c.key, c.key, describeValue(alias.Value.YNode())), framework.Warning)
+				fmt.Sprintf(msgAlias, c.key, c.alias, c.key, c.key, describeValue(alias.Value.YNode())), krm.Warning)
 		case !has:
-			p.add(t, t.path.Child("metadata", c.key), fmt.Sprintf(msgMissing, c.key, c.what, c.key), framework.Warning)
+			p.add(t, t.path.Child("metadata", c.key), fmt.Sprintf(msgMissing, c.key, c.what, c.key), krm.Warning)
 		default:
 			v := scalarValue(md, c.key)
 			for _, e := range v1alpha1.ValidateNATSName(v, t.path.Child("metadata", c.key), c.what) {
-				p.add(t, t.path.Child("metadata", c.key), fmt.Sprintf(msgNATSName, v, e.Detail, c.key), framework.Warning)
+				p.add(t, t.path.Child("metadata", c.key), fmt.Sprintf(msgNATSName, v, e.Detail, c.key), krm.Warning)
 			}
 		}
 	}
@@ -166,15 +166,15 @@ func (p *plan) checkStrings(t trigger, md *yaml.RNode, endpointFixed bool) {
 		if v.Kind == yaml.ScalarNode && v.ShortTag() != yaml.NodeTagNull {
 			subject = v.Value
 		}
-		p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgNotStr, subject, what, t.kind, write), framework.Warning)
+		p.add(t, t.path.Child("metadata", key), fmt.Sprintf(msgNotStr, subject, what, t.kind, write), krm.Warning)
 	}
 }
 
 // escalate turns warnings into errors, for spec.strict.
-func escalate(rs framework.Results) {
+func escalate(rs krm.Results) {
 	for _, r := range rs {
-		if r.Severity == framework.Warning {
-			r.Severity = framework.Error
+		if r.Severity == krm.Warning {
+			r.Severity = krm.Error
 			r.Message += msgStrict
 		}
 	}

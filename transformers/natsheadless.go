@@ -11,7 +11,6 @@ import (
 	"fmt"
 
 	"github.com/bizmatters/eds-fn/internal/krm"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
 const errApply = "cannot set the endpoint: %v"
@@ -29,8 +28,8 @@ const errApply = "cannot set the endpoint: %v"
 // invalid config, or a warning under strict), no item is changed at all.
 type NATSHeadless struct{}
 
-// Process implements framework.ResourceListProcessor.
-func (NATSHeadless) Process(rl *framework.ResourceList) error {
+// Process implements krm.ResourceListProcessor.
+func (NATSHeadless) Process(rl *krm.ResourceList) error {
 	cfg, results := loadConfig(rl.FunctionConfig)
 	if krm.HasErrors(results) {
 		rl.Results = append(rl.Results, results...)
@@ -54,9 +53,9 @@ func (NATSHeadless) Process(rl *framework.ResourceList) error {
 			// Only a malformed node gets here; the items have already been
 			// checked, so this is a bug rather than bad input.
 			r := krm.FieldResult(f.t.obj, f.t.path.Child("metadata", keyEndpoint).String(),
-				fmt.Sprintf(errApply, err), framework.Error)
+				fmt.Sprintf(errApply, err), krm.Error)
 			rl.Results = append(rl.Results, r)
-			return framework.Results{r}
+			return krm.Results{r}
 		}
 	}
 	rl.Results = append(rl.Results, p.findings...)

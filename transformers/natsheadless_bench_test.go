@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/bizmatters/eds-fn/bench"
+	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/transformers"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
@@ -22,7 +22,7 @@ func BenchmarkNATSHeadless(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		rl := &framework.ResourceList{FunctionConfig: rw.FunctionConfig.Copy()}
+		rl := &krm.ResourceList{FunctionConfig: rw.FunctionConfig.Copy()}
 		for _, it := range items {
 			rl.Items = append(rl.Items, it.Copy())
 		}

@@ -8,7 +8,6 @@ import (
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -153,26 +152,26 @@ type plan struct {
 	// many times.
 	repairs  map[[2]string]repair
 	fixes    []*fix
-	findings framework.Results
+	findings krm.Results
 	// fixResults are the info results that describe fixes: they are dropped
 	// when the fixes are not made.
-	fixResults map[*framework.Result]bool
+	fixResults map[*krm.Result]bool
 }
 
 // planAll checks every nats-jetstream trigger among items and plans the
 // endpoint fixes. It changes nothing.
 func planAll(items []*yaml.RNode, cfg *v1alpha1.NATSHeadlessEndpointSpec) *plan {
 	triggers, inv, bad := scanItems(items)
-	p := &plan{cfg: cfg, inv: inv, fixResults: map[*framework.Result]bool{}, repairs: map[[2]string]repair{}}
+	p := &plan{cfg: cfg, inv: inv, fixResults: map[*krm.Result]bool{}, repairs: map[[2]string]repair{}}
 	p.fallback = p.defaultEndpoint()
 	for _, obj := range bad {
-		r := krm.FieldResult(obj, "spec.triggers", msgTriggersNotList+writtenAs(obj), framework.Warning)
+		r := krm.FieldResult(obj, "spec.triggers", msgTriggersNotList+writtenAs(obj), krm.Warning)
 		p.findings = append(p.findings, r)
 	}
 	for _, t := range triggers {
 		md, ok := t.metadata()
 		if !ok {
-			p.add(t, t.path.Child("metadata"), msgMetadataNotMap, framework.Warning)
+			p.add(t, t.path.Child("metadata"), msgMetadataNotMap, krm.Warning)
 			continue
 		}
 		a := inv.authOf(t)
@@ -241,36 +240,36 @@ func (p *plan) planEndpoint(t trigger, md *yaml.RNode, a *auth) bool {
 			if !present {
 				hint = fmt.Sprintf(msgAuthHintNone, value)
 			}
-			p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthSupplies, a, where)+hint, framework.Warning)
+			p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthSupplies, a, where)+hint, krm.Warning)
 			return false
 		}
 	}
 	if !present && a == nil && authRef != "" {
 		p.add(t, t.path.Child("authenticationRef"),
-			fmt.Sprintf(msgAuthRefEndpoint, authRef, value, value, authRef), framework.Warning)
+			fmt.Sprintf(msgAuthRefEndpoint, authRef, value, value, authRef), krm.Warning)
 		return false
 	}
 	for _, w := range warnings {
-		p.add(t, path, w, framework.Warning)
+		p.add(t, path, w, krm.Warning)
 	}
 	switch {
 	case scalar && cur.ShortTag() == yaml.NodeTagString && cur.Value == value && !https:
 		// Already right: untouched.
 	case present:
 		old := describeValue(cur)
-		r := p.add(t, path, fmt.Sprintf(msgSet, value, old), framework.Info)
+		r := p.add(t, path, fmt.Sprintf(msgSet, value, old), krm.Info)
 		r.Field.CurrentValue, r.Field.ProposedValue = old, value
 		p.fixResults[r] = true
 		p.fixes = append(p.fixes, &fix{t: t, old: cur, value: value, https: https})
 	default:
-		p.add(t, path, fmt.Sprintf(msgAdded, value), framework.Warning)
-		r := p.add(t, path, fmt.Sprintf(msgEndpointAdded, value), framework.Info)
+		p.add(t, path, fmt.Sprintf(msgAdded, value), krm.Warning)
+		r := p.add(t, path, fmt.Sprintf(msgEndpointAdded, value), krm.Info)
 		r.Field.ProposedValue = value
 		p.fixResults[r] = true
 		p.fixes = append(p.fixes, &fix{t: t, old: cur, value: value})
 	}
 	if authRef != "" && a == nil {
-		p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthRefPrecedence, authRef, value), framework.Info)
+		p.add(t, t.path.Child("authenticationRef"), fmt.Sprintf(msgAuthRefPrecedence, authRef, value), krm.Info)
 	}
 	return true
 }
@@ -288,7 +287,7 @@ func (p *plan) explicitWarnings(old string, https bool) []string {
 }
 
 // add records one result about the field at path of t's resource.
-func (p *plan) add(t trigger, path *field.Path, msg string, sev framework.Severity) *framework.Result {
+func (p *plan) add(t trigger, path *field.Path, msg string, sev krm.Severity) *krm.Result {
 	r := krm.FieldResult(t.obj, path.String(), msg+writtenAs(t.obj), sev)
 	p.findings = append(p.findings, r)
 	return r
@@ -311,8 +310,8 @@ func writtenAs(obj *yaml.RNode) string {
 
 // withoutFixes is the findings minus the results of fixes, for a run that
 // changes nothing.
-func (p *plan) withoutFixes() framework.Results {
-	var out framework.Results
+func (p *plan) withoutFixes() krm.Results {
+	var out krm.Results
 	for _, r := range p.findings {
 		if !p.fixResults[r] {
 			out = append(out, r)

@@ -13,7 +13,6 @@ import (
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/transformers"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -42,21 +41,21 @@ func isConfigMap(n *yaml.RNode) bool {
 
 // configMapProcessor is the processor a ConfigMap config stands for; a
 // ConfigMap that stands for none is refused with results naming its keys.
-func configMapProcessor(cm *yaml.RNode) (framework.ResourceListProcessor, error) {
+func configMapProcessor(cm *yaml.RNode) (krm.ResourceListProcessor, error) {
 	data := cm.GetDataMap()
 	if len(cm.GetBinaryDataMap()) > 0 {
-		return refused{krm.FieldResults(cm, field.ErrorList{field.Forbidden(field.NewPath("binaryData"), errBinaryData)}, framework.Error)}, nil
+		return refused{krm.FieldResults(cm, field.ErrorList{field.Forbidden(field.NewPath("binaryData"), errBinaryData)}, krm.Error)}, nil
 	}
 	if len(data) == 0 {
 		return generator.Processor{}, nil
 	}
 	if kind := data[dataKind]; kind != v1alpha1.KindNATSHeadlessEndpoint {
 		msg := fmt.Sprintf(errConfigMapKind, v1alpha1.KindNATSHeadlessEndpoint)
-		return refused{krm.FieldResults(cm, field.ErrorList{field.Invalid(field.NewPath("data", dataKind), kind, msg)}, framework.Error)}, nil
+		return refused{krm.FieldResults(cm, field.ErrorList{field.Invalid(field.NewPath("data", dataKind), kind, msg)}, krm.Error)}, nil
 	}
 	cfg, errs := natsHeadlessFromData(cm.GetName(), data)
 	if len(errs) > 0 {
-		return refused{krm.FieldResults(cm, errs, framework.Error)}, nil
+		return refused{krm.FieldResults(cm, errs, krm.Error)}, nil
 	}
 	return fromConfigMap{config: cfg, cm: cm, inner: transformers.NATSHeadless{}}, nil
 }
@@ -125,9 +124,9 @@ func natsHeadlessFromData(name string, data map[string]string) (*yaml.RNode, fie
 }
 
 // refused is a config that cannot run: its results, and nothing changes.
-type refused struct{ results framework.Results }
+type refused struct{ results krm.Results }
 
-func (p refused) Process(rl *framework.ResourceList) error {
+func (p refused) Process(rl *krm.ResourceList) error {
 	rl.Results = append(rl.Results, p.results...)
 	return rl.Results
 }
@@ -151,10 +150,10 @@ func specFields(t reflect.Type) map[string]reflect.Kind {
 // are what the user wrote.
 type fromConfigMap struct {
 	config, cm *yaml.RNode
-	inner      framework.ResourceListProcessor
+	inner      krm.ResourceListProcessor
 }
 
-func (p fromConfigMap) Process(rl *framework.ResourceList) error {
+func (p fromConfigMap) Process(rl *krm.ResourceList) error {
 	rl.FunctionConfig = p.config
 	defer func() { rl.FunctionConfig = p.cm }()
 	err := p.inner.Process(rl)

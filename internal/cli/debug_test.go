@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/bizmatters/eds-fn/internal/cli"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"github.com/bizmatters/eds-fn/internal/krm"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -19,8 +19,8 @@ func TestPanicStackWithDebug(t *testing.T) {
 	if err := os.WriteFile(config, []byte("apiVersion: platform.bizmatters.io/v1alpha1\nkind: ExpandEventDrivenServices\nmetadata: {name: x}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	boom := func(*yaml.RNode) (framework.ResourceListProcessor, error) {
-		return framework.ResourceListProcessorFunc(func(*framework.ResourceList) error { panic("boom") }), nil
+	boom := func(*yaml.RNode) (krm.ResourceListProcessor, error) {
+		return krm.ResourceListProcessorFunc(func(*krm.ResourceList) error { panic("boom") }), nil
 	}
 	for _, debug := range []string{"", "1"} {
 		t.Run("EDS_FN_DEBUG="+debug, func(t *testing.T) {

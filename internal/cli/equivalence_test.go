@@ -13,6 +13,7 @@ import (
 	"github.com/bizmatters/eds-fn/bench"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
+	"github.com/bizmatters/eds-fn/internal/testutil"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -30,12 +31,12 @@ func referenceRun(data []byte, out, errOut io.Writer) int {
 	}
 	var buf bytes.Buffer
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: &buf, KeepReaderAnnotations: true}
-	var results framework.Results
-	proc := framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+	var results krm.Results
+	proc := krm.ResourceListProcessorFunc(func(rl *krm.ResourceList) error {
 		p, err := DefaultProcessors(rl.FunctionConfig)
 		if err != nil {
-			rl.Results = append(rl.Results, &framework.Result{
-				Message: err.Error(), Severity: framework.Error, ResourceRef: krm.ResourceRef(rl.FunctionConfig),
+			rl.Results = append(rl.Results, &krm.Result{
+				Message: err.Error(), Severity: krm.Error, ResourceRef: krm.ResourceRef(rl.FunctionConfig),
 			})
 			results = rl.Results
 			return rl.Results
@@ -45,8 +46,8 @@ func referenceRun(data []byte, out, errOut io.Writer) int {
 		results = rl.Results
 		return err
 	})
-	err := framework.Execute(proc, rw)
-	krm.Print(errOut, results, framework.Warning)
+	err := framework.Execute(testutil.Framework(proc), rw)
+	krm.Print(errOut, results, krm.Warning)
 	if err != nil {
 		var rs framework.Results
 		if !errors.As(err, &rs) {

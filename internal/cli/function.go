@@ -12,7 +12,6 @@ import (
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/bizmatters/eds-fn/transformers"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -23,10 +22,10 @@ const (
 
 // ProcessorFor picks what to run from the functionConfig's kind: the generator
 // for an EventDrivenService (or no config), a transformer for its config kind.
-type ProcessorFor func(fnConfig *yaml.RNode) (framework.ResourceListProcessor, error)
+type ProcessorFor func(fnConfig *yaml.RNode) (krm.ResourceListProcessor, error)
 
 // DefaultProcessors is the dispatch table of the eds-fn binary.
-func DefaultProcessors(fnConfig *yaml.RNode) (framework.ResourceListProcessor, error) {
+func DefaultProcessors(fnConfig *yaml.RNode) (krm.ResourceListProcessor, error) {
 	if fnConfig == nil || yaml.IsMissingOrNull(fnConfig) || generator.IsEventDrivenService(fnConfig) {
 		return generator.Processor{}, nil
 	}
@@ -45,7 +44,7 @@ func DefaultProcessors(fnConfig *yaml.RNode) (framework.ResourceListProcessor, e
 
 type registered struct {
 	kind      string
-	processor framework.ResourceListProcessor
+	processor krm.ResourceListProcessor
 }
 
 // registeredKinds are the config kinds besides EventDrivenService, in the
@@ -82,13 +81,13 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 	}
 
 	var buf bytes.Buffer
-	var results framework.Results
-	proc := framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+	var results krm.Results
+	proc := krm.ResourceListProcessorFunc(func(rl *krm.ResourceList) error {
 		pickErr, err := runProcessor(rl, pick)
 		if pickErr != nil {
-			rl.Results = append(rl.Results, &framework.Result{
+			rl.Results = append(rl.Results, &krm.Result{
 				Message:     krm.Clip(pickErr.Error(), 4096),
-				Severity:    framework.Error,
+				Severity:    krm.Error,
 				ResourceRef: krm.ResourceRef(rl.FunctionConfig),
 			})
 			err = rl.Results
@@ -97,9 +96,9 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 		return err
 	})
 	err = resourcelist.Execute(proc, list, &buf)
-	krm.Print(errOut, results, framework.Warning)
+	krm.Print(errOut, results, krm.Warning)
 	if err != nil {
-		var rs framework.Results
+		var rs krm.Results
 		if !errors.As(err, &rs) {
 			fmt.Fprintf(errOut, "error: %v\n", err)
 			return 1

@@ -41,3 +41,22 @@ func benchRun(b *testing.B, in []byte) {
 		}
 	}
 }
+
+// BenchmarkGenerateCommand is "eds-fn generate DIR" of 50 service files,
+// the command bench/run times against helm template, minus process
+// start-up.
+func BenchmarkGenerateCommand(b *testing.B) {
+	h, err := bench.WriteHelm(b.TempDir(), 50)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var out, errOut bytes.Buffer
+	for b.Loop() {
+		out.Reset()
+		errOut.Reset()
+		if code := cli.Main([]string{"generate", h.Services}, nil, &out, &errOut); code != 0 {
+			b.Fatalf("exit %d: %s", code, errOut.String())
+		}
+	}
+}

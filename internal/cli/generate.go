@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,8 +13,8 @@ import (
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -77,7 +79,7 @@ func newGenerateCommand() *cobra.Command {
 				return failed(fmt.Errorf("no EventDrivenService (apiVersion: platform.bizmatters.io/v1alpha1) found in %v", args))
 			}
 			expanded, results := generator.ExpandAll(inputs)
-			krm.Print(cmd.ErrOrStderr(), krm.Capped(results), framework.Warning)
+			krm.Print(cmd.ErrOrStderr(), krm.Capped(results), krm.Warning)
 			if krm.HasErrors(results) {
 				return exitError(1)
 			}
@@ -98,7 +100,7 @@ func newGenerateCommand() *cobra.Command {
 				}
 				objs = append(objs, e.Objects...)
 			}
-			if err := (kio.ByteWriter{Writer: cmd.OutOrStdout()}).Write(objs); err != nil {
+			if err := writeObjects(cmd.OutOrStdout(), objs); err != nil {
 				return failed(fmt.Errorf("cannot write the objects: %w", err))
 			}
 			return nil
@@ -107,6 +109,28 @@ func newGenerateCommand() *cobra.Command {
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write one file per EventDrivenService into this directory, <namespace>.<name>.yaml, instead of printing (see README)")
 	cmd.Flags().BoolVar(&check, "check", false, "with --output: change nothing, and exit 1 naming every file of the directory that differs, is missing or is extra")
 	return cmd
+}
+
+// writeObjects writes objs as kio.ByteWriter does, a YAML stream, through
+// resourcelist.WriteStream (the exec plugin's writer): ByteWriter copies every
+// object and hands all of them to one yaml.v3 encoder, whose emitter keeps
+// every event it has seen; that was half the time of generating 50 services
+// (BENCHMARKS.md). Objects with the annotations ByteWriter acts on (the
+// reader's index and sequence indent, a path to a .json file) are not
+// generated, but would go to ByteWriter.
+func writeObjects(w io.Writer, objs []*yaml.RNode) error {
+	for _, o := range objs {
+		annos := o.GetAnnotations(kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation, kioutil.SeqIndentAnnotation, kioutil.PathAnnotation, kioutil.LegacyPathAnnotation)
+		if len(annos) > 0 {
+			return kio.ByteWriter{Writer: w}.Write(objs)
+		}
+	}
+	var buf bytes.Buffer
+	if err := resourcelist.WriteStream(&buf, objs); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // readPackage reads the objects of path, a file or a directory (read

@@ -11,7 +11,6 @@ import (
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
 // eds-fn is also a kustomize exec plugin, the API kustomize had before KRM
@@ -97,15 +96,15 @@ func RunPlugin(kind string, args []string, in io.Reader, out, errOut io.Writer, 
 		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
-	rl := &framework.ResourceList{Items: list.Items, FunctionConfig: list.FunctionConfig}
+	rl := &krm.ResourceList{Items: list.Items, FunctionConfig: list.FunctionConfig}
 	pickErr, err := runProcessor(rl, pick)
 	if pickErr != nil {
 		fmt.Fprintf(errOut, "error: %s\n", krm.Clip(pickErr.Error(), 4096))
 		return 1
 	}
-	krm.Print(errOut, rl.Results, framework.Warning)
+	krm.Print(errOut, rl.Results, krm.Warning)
 	if err != nil {
-		if !errors.As(err, new(framework.Results)) {
+		if !errors.As(err, new(krm.Results)) {
 			fmt.Fprintf(errOut, "error: %v\n", err)
 		}
 		return 1

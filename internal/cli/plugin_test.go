@@ -11,7 +11,6 @@ import (
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
@@ -48,7 +47,7 @@ func TestWriteStreamMatchesByteWriter(t *testing.T) {
 		check("input")
 		inputs++
 		if p, err := DefaultProcessors(in.FunctionConfig); err == nil {
-			rl := &framework.ResourceList{Items: in.Items, FunctionConfig: in.FunctionConfig}
+			rl := &krm.ResourceList{Items: in.Items, FunctionConfig: in.FunctionConfig}
 			if p.Process(rl) == nil {
 				in.Items = rl.Items
 				check("output")

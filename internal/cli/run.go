@@ -9,7 +9,6 @@ import (
 	"github.com/bizmatters/eds-fn/generator"
 
 	"github.com/bizmatters/eds-fn/internal/krm"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
 // What the KRM function (RunFunction) and the exec plugin (RunPlugin) share:
@@ -20,7 +19,7 @@ import (
 // runProcessor picks the processor for rl's functionConfig and runs it over
 // rl, capping its results (krm.Capped). pickErr says why none fits; then
 // nothing ran.
-func runProcessor(rl *framework.ResourceList, pick ProcessorFor) (pickErr, err error) {
+func runProcessor(rl *krm.ResourceList, pick ProcessorFor) (pickErr, err error) {
 	p, err := pick(rl.FunctionConfig)
 	if err != nil {
 		return err, nil

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
 // A run reports at most MaxResultsPerResource results about one resource
@@ -22,16 +20,16 @@ const (
 
 const msgMoreResults = "and %d more results not shown (%s), %s; eds-fn reports at most %d results per resource and %d in all: fix the ones shown and run it again"
 
-var plural = map[framework.Severity]string{framework.Error: "errors", framework.Warning: "warnings", framework.Info: "infos"}
+var plural = map[Severity]string{Error: "errors", Warning: "warnings", Info: "infos"}
 
-var severityRank = map[framework.Severity]int{framework.Error: 0, framework.Warning: 1, framework.Info: 2, "": 2}
+var severityRank = map[Severity]int{Error: 0, Warning: 1, Info: 2, "": 2}
 
 // Capped is rs within the limits above, in the same order, followed by one
 // result that counts the rest. Errors are kept before warnings, and
 // warnings before infos, so the results shown say why a run failed; the
 // summary has the severity of the worst result it stands for, so the exit
 // code is the same. rs is returned as it is when it is within the limits.
-func Capped(rs framework.Results) framework.Results {
+func Capped(rs Results) Results {
 	if len(rs) <= MaxResultsPerResource {
 		return rs
 	}
@@ -39,7 +37,7 @@ func Capped(rs framework.Results) framework.Results {
 	for _, r := range rs {
 		perResource[resourceKey(r)]++
 	}
-	if len(rs) <= MaxResults && !slices.ContainsFunc(rs, func(r *framework.Result) bool {
+	if len(rs) <= MaxResults && !slices.ContainsFunc(rs, func(r *Result) bool {
 		return perResource[resourceKey(r)] > MaxResultsPerResource
 	}) {
 		return rs
@@ -61,8 +59,8 @@ func Capped(rs framework.Results) framework.Results {
 			kept++
 		}
 	}
-	out := make(framework.Results, 0, kept+1)
-	var dropped []*framework.Result
+	out := make(Results, 0, kept+1)
+	var dropped []*Result
 	for i, r := range rs {
 		if keep[i] {
 			out = append(out, r)
@@ -74,15 +72,15 @@ func Capped(rs framework.Results) framework.Results {
 }
 
 // summary is the result standing for dropped.
-func summary(dropped []*framework.Result) *framework.Result {
-	counts := map[framework.Severity]int{}
-	worst := framework.Info
+func summary(dropped []*Result) *Result {
+	counts := map[Severity]int{}
+	worst := Info
 	perResource := map[string]int{}
 	var most string
 	for _, r := range dropped {
 		sev := r.Severity
 		if sev == "" {
-			sev = framework.Info
+			sev = Info
 		}
 		counts[sev]++
 		if severityRank[sev] < severityRank[worst] {
@@ -95,7 +93,7 @@ func summary(dropped []*framework.Result) *framework.Result {
 		}
 	}
 	var parts []string
-	for _, sev := range []framework.Severity{framework.Error, framework.Warning, framework.Info} {
+	for _, sev := range []Severity{Error, Warning, Info} {
 		if n := counts[sev]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, plural[sev]))
 		}
@@ -108,14 +106,14 @@ func summary(dropped []*framework.Result) *framework.Result {
 	if len(perResource) > 1 {
 		where += fmt.Sprintf(" (%d resources)", len(perResource))
 	}
-	return &framework.Result{
+	return &Result{
 		Message:  fmt.Sprintf(msgMoreResults, len(dropped), strings.Join(parts, ", "), where, MaxResultsPerResource, MaxResults),
 		Severity: worst,
 	}
 }
 
 // resourceKey names the resource a result is about, "" for none.
-func resourceKey(r *framework.Result) string {
+func resourceKey(r *Result) string {
 	ref := r.ResourceRef
 	if ref == nil || ref.Kind == "" && ref.Name == "" {
 		return ""

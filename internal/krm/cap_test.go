@@ -7,12 +7,11 @@ import (
 
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-func about(name string, sev framework.Severity, msg string) *framework.Result {
-	r := &framework.Result{Message: msg, Severity: sev}
+func about(name string, sev krm.Severity, msg string) *krm.Result {
+	r := &krm.Result{Message: msg, Severity: sev}
 	if name != "" {
 		r.ResourceRef = &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, NameMeta: yaml.NameMeta{Name: name}}
 	}
@@ -20,7 +19,7 @@ func about(name string, sev framework.Severity, msg string) *framework.Result {
 }
 
 // describe is one line per result: its severity, resource and message.
-func describe(rs framework.Results) []string {
+func describe(rs krm.Results) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, krm.Describe(r))
@@ -29,15 +28,15 @@ func describe(rs framework.Results) []string {
 }
 
 func TestCapped(t *testing.T) {
-	many := func(name string, n int, sev framework.Severity) framework.Results {
-		var rs framework.Results
+	many := func(name string, n int, sev krm.Severity) krm.Results {
+		var rs krm.Results
 		for i := range n {
 			rs = append(rs, about(name, sev, fmt.Sprintf("%s %d", sev, i)))
 		}
 		return rs
 	}
-	join := func(parts ...framework.Results) framework.Results {
-		var rs framework.Results
+	join := func(parts ...krm.Results) krm.Results {
+		var rs krm.Results
 		for _, p := range parts {
 			rs = append(rs, p...)
 		}
@@ -45,22 +44,22 @@ func TestCapped(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		in   framework.Results
+		in   krm.Results
 		want []string // the results kept, then the summary
 	}{
-		{name: "within the limits", in: join(many("a", 10, framework.Warning), many("b", 10, framework.Info))},
+		{name: "within the limits", in: join(many("a", 10, krm.Warning), many("b", 10, krm.Info))},
 		{name: "none", in: nil},
 		{
 			name: "one resource over the limit, errors first",
-			in:   join(many("a", 12, framework.Warning), many("a", 2, framework.Error), many("b", 1, framework.Info)),
-			want: append(append(describe(many("a", 8, framework.Warning)), describe(many("a", 2, framework.Error))...),
+			in:   join(many("a", 12, krm.Warning), many("a", 2, krm.Error), many("b", 1, krm.Info)),
+			want: append(append(describe(many("a", 8, krm.Warning)), describe(many("a", 2, krm.Error))...),
 				"info: ConfigMap b: info 0",
 				"warning: and 4 more results not shown (4 warnings), 4 of them about v1 ConfigMap a; eds-fn reports at most 10 results per resource and 1000 in all: fix the ones shown and run it again"),
 		},
 		{
 			name: "an error among the dropped keeps the summary an error",
-			in:   join(many("", 3, framework.Info), many("", 15, framework.Error)),
-			want: append(describe(many("", 10, framework.Error)),
+			in:   join(many("", 3, krm.Info), many("", 15, krm.Error)),
+			want: append(describe(many("", 10, krm.Error)),
 				"error: and 8 more results not shown (5 errors, 3 infos), 8 of them about no resource; eds-fn reports at most 10 results per resource and 1000 in all: fix the ones shown and run it again"),
 		},
 	} {
@@ -80,11 +79,11 @@ func TestCapped(t *testing.T) {
 // TestCappedTotal: 2,000 resources with a result each are cut to 1,000
 // and one summary, whatever their severity; the errors are the ones shown.
 func TestCappedTotal(t *testing.T) {
-	var rs framework.Results
+	var rs krm.Results
 	for i := range 2000 {
-		sev := framework.Info
+		sev := krm.Info
 		if i%2 == 1 {
-			sev = framework.Error
+			sev = krm.Error
 		}
 		rs = append(rs, about(fmt.Sprintf("cm-%04d", i), sev, "x"))
 	}
@@ -93,12 +92,12 @@ func TestCappedTotal(t *testing.T) {
 		t.Fatalf("%d results, want %d", len(got), krm.MaxResults+1)
 	}
 	for _, r := range got[:krm.MaxResults] {
-		if r.Severity != framework.Error {
+		if r.Severity != krm.Error {
 			t.Fatalf("kept %s before the errors", krm.Describe(r))
 		}
 	}
 	last := got[len(got)-1]
-	if last.Severity != framework.Info || !strings.HasPrefix(last.Message, "and 1000 more results not shown (1000 infos), 1 of them about v1 ConfigMap cm-0000 (1000 resources)") {
+	if last.Severity != krm.Info || !strings.HasPrefix(last.Message, "and 1000 more results not shown (1000 infos), 1 of them about v1 ConfigMap cm-0000 (1000 resources)") {
 		t.Errorf("summary: %s", krm.Describe(last))
 	}
 	if krm.HasErrors(got) != krm.HasErrors(rs) {

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -29,7 +28,7 @@ func ResourceRef(obj *yaml.RNode) *yaml.ResourceIdentifier {
 
 // FileOf is the file obj was read from, when the orchestrator (kpt, or
 // kustomize in transformer position) said so.
-func FileOf(obj *yaml.RNode) *framework.File {
+func FileOf(obj *yaml.RNode) *File {
 	if obj == nil {
 		return nil
 	}
@@ -38,12 +37,12 @@ func FileOf(obj *yaml.RNode) *framework.File {
 		return nil
 	}
 	i, _ := strconv.Atoi(index)
-	return &framework.File{Path: Clip(path, 1024), Index: i}
+	return &File{Path: Clip(path, 1024), Index: i}
 }
 
 // FieldResults turns field errors found in obj into results of severity sev.
-func FieldResults(obj *yaml.RNode, errs field.ErrorList, sev framework.Severity) framework.Results {
-	out := make(framework.Results, 0, len(errs))
+func FieldResults(obj *yaml.RNode, errs field.ErrorList, sev Severity) Results {
+	out := make(Results, 0, len(errs))
 	for _, e := range errs {
 		if v, ok := e.BadValue.(string); ok && len(v) > maxValue {
 			short := *e
@@ -76,32 +75,32 @@ func Clip(s string, n int) string {
 }
 
 // FieldResult is one result about the field at path of obj.
-func FieldResult(obj *yaml.RNode, path, msg string, sev framework.Severity) *framework.Result {
-	r := &framework.Result{
+func FieldResult(obj *yaml.RNode, path, msg string, sev Severity) *Result {
+	r := &Result{
 		Message:     Clip(msg, maxMessage),
 		Severity:    sev,
 		ResourceRef: ResourceRef(obj),
 		File:        FileOf(obj),
 	}
 	if path != "" && path != "<nil>" {
-		r.Field = &framework.Field{Path: Clip(path, maxValue)}
+		r.Field = &Field{Path: Clip(path, maxValue)}
 	}
 	return r
 }
 
 // HasErrors reports whether any result is an error.
-func HasErrors(rs framework.Results) bool {
+func HasErrors(rs Results) bool {
 	return rs.ExitCode() != 0
 }
 
 // Describe renders a result as one line a person can act on, for example
 //
 //	error: EventDrivenService agent-executor (services/agent.yaml): spec.size: Unsupported value: "xl": ...
-func Describe(r *framework.Result) string {
+func Describe(r *Result) string {
 	var b strings.Builder
 	sev := r.Severity
 	if sev == "" {
-		sev = framework.Info
+		sev = Info
 	}
 	b.WriteString(string(sev))
 	b.WriteString(": ")
@@ -133,8 +132,8 @@ func Describe(r *framework.Result) string {
 }
 
 // Print writes every result of at least severity min to w, one per line.
-func Print(w io.Writer, rs framework.Results, min framework.Severity) {
-	rank := map[framework.Severity]int{framework.Error: 0, framework.Warning: 1, framework.Info: 2, "": 2}
+func Print(w io.Writer, rs Results, min Severity) {
+	rank := map[Severity]int{Error: 0, Warning: 1, Info: 2, "": 2}
 	for _, r := range rs {
 		if rank[r.Severity] <= rank[min] {
 			fmt.Fprintln(w, Describe(r))
