@@ -91,7 +91,9 @@ func runMain(m *testing.M) (code int) {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "e2e: etcd, kube-apiserver, nats-server and KEDA are up (%s)\n", time.Since(start).Round(time.Second))
-	return m.Run()
+	code = m.Run()
+	printAdmissionWarnings()
+	return code
 }
 
 // configure finds the repository, the tools and the programs the suite needs,
@@ -413,7 +415,10 @@ current-context: e2e
 		return err
 	}
 
-	return startKEDA()
+	if err := startKEDA(); err != nil {
+		return err
+	}
+	return startWebhooks()
 }
 
 // startKEDA runs the KEDA operator out of cluster, under unshare -m with a
@@ -425,7 +430,7 @@ func startKEDA() error {
 		return err
 	}
 	hosts := filepath.Join(workDir, "keda-hosts")
-	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n127.0.0.1 "+natsHeadlessHost+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n127.0.0.1 "+natsHeadlessHost+"\n"+matrixHosts()), 0o644); err != nil {
 		return err
 	}
 	// Its resolver is loopback too, where nothing answers: a name that the
@@ -464,6 +469,7 @@ func startKEDA() error {
 			"--zap-log-level=info"}
 		env := []string{"WATCH_NAMESPACE=", "KEDA_CLUSTER_OBJECT_NAMESPACE=" + kedaNamespace, "POD_NAMESPACE=" + kedaNamespace}
 		p, err := startProcess(name, env, argv...)
+		kedaMetrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics)
 		return p, probe, err
 	}
 	plain := &http.Client{Timeout: 5 * time.Second}

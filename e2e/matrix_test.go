@@ -1,0 +1,477 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The matrix: which NATS releases, topologies, endpoints and accounts KEDA's
+// nats-jetstream scaler (v2.21.0) reads, with eds-fn's ScaledObject.
+const (
+	matrixPending = 7 // messages published; lagThreshold is 5
+	// KEDA polls every 5 s here (pollingInterval); an outcome counts once it
+	// has held for four polls.
+	matrixPolling = 5
+	matrixStable  = 20 * time.Second
+	matrixTimeout = 3 * time.Minute
+)
+
+type matrixCell struct {
+	c        *natsCluster // nil: Debian's nats-server of the harness
+	version  string
+	endpoint string // headless | client
+	account  string // as printed
+	trigger  map[string]any
+	// The account the stream lives in ("" = $G, APP on a server with accounts).
+	ns, stream string
+
+	pending, drained matrixState
+	note             string
+}
+
+type matrixState struct {
+	ready, active string // True/False/Unknown/"" as the conditions say
+	lag           string // KEDA's keda_scaler_metrics_value, "-" when it never read one
+}
+
+func (s matrixState) String() string {
+	return fmt.Sprintf("ready=%s active=%s lag=%s", boolWord(s.ready), boolWord(s.active), s.lag)
+}
+
+func boolWord(s string) string {
+	switch s {
+	case "True":
+		return "true"
+	case "False":
+		return "false"
+	case "":
+		return "none"
+	}
+	return strings.ToLower(s)
+}
+
+func (m *matrixCell) key() string {
+	topology, advertise := "single", "no"
+	if m.c != nil {
+		topology = m.c.topology()
+		if m.c.advertise {
+			advertise = "yes"
+		}
+	}
+	return fmt.Sprintf("nats=%s topology=%s advertise=%s endpoint=%s account=%s", m.version, topology, advertise, m.endpoint, m.account)
+}
+
+// matrixCells lists the cells of every cluster. The accounts server holds
+// the stream in APP only: "$G" there is a user who kept the default after
+// configuring accounts.
+func matrixCells(clusters []*natsCluster) []*matrixCell {
+	var cells []*matrixCell
+	add := func(c *natsCluster, endpoint, label, short string, trigger map[string]any) {
+		id := c.id + "-" + endpoint[:1] + "-" + short
+		cells = append(cells, &matrixCell{c: c, endpoint: endpoint, account: label, trigger: trigger,
+			ns: "mx-" + id, stream: "MX_" + strings.ToUpper(strings.ReplaceAll(id, "-", "_"))})
+	}
+	for _, c := range clusters {
+		if !c.accounts {
+			add(c, "headless", "$G", "g", map[string]any{"account": "$G"})
+			add(c, "client", "$G", "g", map[string]any{"account": "$G"})
+			continue
+		}
+		add(c, "headless", "$G+accounts{}", "g", map[string]any{"account": "$G"})
+		add(c, "headless", "APP", "app", map[string]any{"account": "APP"})
+		add(c, "headless", "accountID:APP", "id", map[string]any{"accountID": "APP"})
+		if c.topology() == "cluster3" {
+			add(c, "client", "APP", "app", map[string]any{"account": "APP"})
+		}
+	}
+	return cells
+}
+
+func (m *matrixCell) host() string {
+	if m.c == nil {
+		return natsHeadlessHost
+	}
+	if m.endpoint == "client" {
+		return m.c.clientHost()
+	}
+	return m.c.headlessHost()
+}
+
+// TestMatrix measures every cell in parallel against one KEDA, prints one
+// line per cell, and fails where a cell differs from matrixExpected (the
+// README's compatibility table).
+func TestMatrix(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	clusters, err := planMatrix()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(clusters))
+	for i, c := range clusters {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = c.start() }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d nats-server clusters up after %s", len(clusters), time.Since(start).Round(time.Second))
+
+	cells := matrixCells(clusters)
+	// Debian's 2.9.10, the harness's own single server, as the baseline.
+	baseline := &matrixCell{version: debianNATSVersion(t), endpoint: "headless", account: "$G",
+		trigger: map[string]any{"account": "$G"}, ns: "mx-deb-h-g", stream: "MX_DEB_H_G"}
+	cells = append(cells, baseline)
+	for _, m := range cells {
+		if m.c != nil {
+			m.version = m.c.version
+		}
+	}
+
+	// Streams, consumers (leader not nats-0), messages.
+	errs = make([]error, len(cells))
+	for i, m := range cells {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if m.c == nil {
+				return
+			}
+			if errs[i] = m.c.stream(m.stream, "worker"); errs[i] == nil {
+				errs[i] = m.c.publish(m.stream, matrixPending)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ensureConsumer(t, baseline.stream, "worker")
+	publish(t, baseline.stream, matrixPending)
+	for _, m := range cells {
+		if m.c == nil || m.c.topology() == "single" {
+			continue
+		}
+		n, leader, err := m.c.lag(m.stream, "worker")
+		if err != nil || n != matrixPending || leader == "nats-0" || leader == "" {
+			t.Fatalf("%s: consumer lag %d leader %q (%v): want %d pending and a leader other than nats-0", m.key(), n, leader, err, matrixPending)
+		}
+	}
+
+	objs := matrixObjects(t, cells)
+	for _, m := range cells {
+		ensureNamespace(t, m.ns)
+	}
+	file := filepath.Join(workDir, "matrix", "objects.yaml")
+	writeObjects(t, file, objs)
+	if _, err := kubectl(nil, "apply", "--validate=strict", "-f", file); err != nil {
+		t.Fatalf("applying the matrix: %v", err)
+	}
+	applied := time.Now()
+
+	w := &matrixWatcher{}
+	w.observe(t, cells, applied, func(m *matrixCell) *matrixState { return &m.pending }, func(m *matrixCell, s matrixState) bool {
+		return s.ready == "True" && s.active == "True" && s.lag == strconv.Itoa(matrixPending)
+	})
+	t.Logf("pending phase settled after %s", time.Since(applied).Round(time.Second))
+
+	// Every cell KEDA read correctly is drained: it must turn inactive.
+	var draining []*matrixCell
+	for _, m := range cells {
+		if m.pending.active != "True" {
+			m.drained = m.pending
+			continue
+		}
+		draining = append(draining, m)
+		if m.c == nil {
+			drain(t, m.stream, "worker")
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := m.c.drain(m.stream, "worker"); err != nil {
+				t.Errorf("%s: %v", m.key(), err)
+			}
+		}()
+	}
+	wg.Wait()
+	drained := time.Now()
+	w.observe(t, draining, drained, func(m *matrixCell) *matrixState { return &m.drained }, func(m *matrixCell, s matrixState) bool {
+		return s.ready == "True" && s.active == "False" && s.lag == "0"
+	})
+	t.Logf("drained phase settled after %s", time.Since(drained).Round(time.Second))
+
+	sort.Slice(cells, func(i, j int) bool { return cells[i].key() < cells[j].key() })
+	var lines []string
+	for _, m := range cells {
+		line := fmt.Sprintf("matrix: %s %s", m.key(), m.pending)
+		if m.pending.active == "True" {
+			line += fmt.Sprintf(" drained: %s", m.drained)
+		}
+		lines = append(lines, line)
+	}
+	fmt.Fprintln(os.Stderr, strings.Join(lines, "\n"))
+	for _, m := range cells {
+		if m.note != "" {
+			fmt.Fprintf(os.Stderr, "matrix: %s: KEDA says: %s\n", m.key(), m.note)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "matrix: %d cells in %s\n", len(cells), time.Since(start).Round(time.Second))
+	checkMatrix(t, cells)
+}
+
+// matrixObjects is eds-fn's output for one EventDrivenService per cell (a
+// worker that scales from zero), with KEDA polling every 5 s. The accountID
+// cells get their trigger metadata written here: eds-fn has no field for it.
+func matrixObjects(t *testing.T, cells []*matrixCell) []object {
+	t.Helper()
+	dir := filepath.Join(workDir, "matrix", "eds")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range cells {
+		account := "$G"
+		if a, ok := m.trigger["account"].(string); ok {
+			account = a
+		}
+		eds := fmt.Sprintf(`apiVersion: platform.bizmatters.io/v1alpha1
+kind: EventDrivenService
+metadata:
+  name: worker
+  namespace: %s
+spec:
+  image: registry.example.com/e2e/worker:1.0.0
+  nats:
+    stream: %s
+    consumer: worker
+    account: %q
+    monitoringEndpoint: %s:%d
+  scaling:
+    minReplicas: 0
+    maxReplicas: 3
+    lagThreshold: 5
+`, m.ns, m.stream, account, m.host(), natsMonitorPort)
+		if err := os.WriteFile(filepath.Join(dir, m.ns+".yaml"), []byte(eds), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := runProgram("", nil, nil, edsFnBin, "generate", dir)
+	if err != nil {
+		t.Fatalf("eds-fn generate: %v", err)
+	}
+	objs, err := parseObjects([]byte(res.stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byNS := map[string]*matrixCell{}
+	for _, m := range cells {
+		byNS[m.ns] = m
+	}
+	found := 0
+	for _, o := range objs {
+		if kindOf(o) != "ScaledObject" {
+			continue
+		}
+		m := byNS[str(o, "metadata", "namespace")]
+		if m == nil {
+			t.Fatalf("eds-fn made a ScaledObject in an unknown namespace: %s", ref(o))
+		}
+		found++
+		setPath(o, int64(matrixPolling), "spec", "pollingInterval")
+		for _, tr := range list(o, "spec", "triggers") {
+			md := get(tr, "metadata").(map[string]any)
+			if id, ok := m.trigger["accountID"]; ok {
+				delete(md, "account")
+				md["accountID"] = id
+			}
+		}
+	}
+	if found != len(cells) {
+		t.Fatalf("eds-fn made %d ScaledObjects for %d cells", found, len(cells))
+	}
+	return objs
+}
+
+// matrixWatcher reads every ScaledObject of the matrix with one kubectl call
+// and KEDA's metrics with one request per round, instead of a poller per
+// cell: on two cores, thirty kubectl processes every few seconds would slow
+// the very thing measured.
+type matrixWatcher struct{}
+
+type matrixSample struct {
+	state matrixState
+	msg   string
+}
+
+// observe records into state(m) each cell's outcome: done(m, s) at once, or
+// whatever has held for matrixStable, or the last sample at matrixTimeout.
+func (w *matrixWatcher) observe(t *testing.T, cells []*matrixCell, since time.Time, state func(*matrixCell) *matrixState, done func(*matrixCell, matrixState) bool) {
+	t.Helper()
+	type track struct {
+		last   matrixSample
+		stable time.Time
+		polled bool
+		final  bool
+	}
+	tracks := map[*matrixCell]*track{}
+	for _, m := range cells {
+		tracks[m] = &track{}
+	}
+	for {
+		samples, err := sampleMatrix()
+		if err != nil {
+			t.Fatalf("reading the matrix: %v", err)
+		}
+		open := 0
+		for _, m := range cells {
+			tr := tracks[m]
+			if tr.final {
+				continue
+			}
+			s := samples[m.ns]
+			if s.state != tr.last.state {
+				tr.stable = time.Now()
+			}
+			tr.last = s
+			// KEDA writes Ready=True when it reconciles, before its first
+			// poll: an outcome counts only once it has lasted four polls.
+			switch {
+			case done(m, s.state):
+				tr.final = true
+			case s.state.ready != "" && time.Since(tr.stable) >= matrixStable && time.Since(since) >= matrixStable:
+				tr.final = true
+			case time.Since(since) > matrixTimeout:
+				tr.final = true
+			}
+			if tr.final {
+				*state(m) = s.state
+				if s.msg != "" {
+					m.note = s.msg
+				}
+				continue
+			}
+			open++
+		}
+		if open == 0 {
+			return
+		}
+		time.Sleep(3 * time.Second)
+	}
+}
+
+var promLabel = regexp.MustCompile(`(\w+)="([^"]*)"`)
+
+// sampleMatrix is every ScaledObject's Ready and Active and the last value
+// KEDA read, by namespace.
+func sampleMatrix() (map[string]matrixSample, error) {
+	res, err := kubectl(nil, "get", "scaledobjects.keda.sh", "-A", "-o", "json")
+	if err != nil {
+		return nil, err
+	}
+	var l struct{ Items []object }
+	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+		return nil, err
+	}
+	out := map[string]matrixSample{}
+	for _, o := range l.Items {
+		ns := str(o, "metadata", "namespace")
+		if !strings.HasPrefix(ns, "mx-") {
+			continue
+		}
+		ready, _, msg := condition(o, "Ready")
+		active, _, _ := condition(o, "Active")
+		if ready == "True" {
+			msg = ""
+		}
+		out[ns] = matrixSample{state: matrixState{ready: ready, active: active, lag: "-"}, msg: msg}
+	}
+	resp, err := http.Get(kedaMetrics)
+	if err != nil {
+		return nil, fmt.Errorf("KEDA's metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		rest, ok := strings.CutPrefix(line, "keda_scaler_metrics_value{")
+		if !ok {
+			continue
+		}
+		end := strings.LastIndexByte(rest, '}')
+		if end < 0 {
+			continue
+		}
+		labels := map[string]string{}
+		for _, kv := range promLabel.FindAllStringSubmatch(rest[:end], -1) {
+			labels[kv[1]] = kv[2]
+		}
+		s, ok := out[labels["namespace"]]
+		if !ok || labels["type"] != "scaledobject" {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)
+		if err != nil {
+			continue
+		}
+		s.state.lag = strconv.FormatFloat(v, 'f', -1, 64)
+		out[labels["namespace"]] = s
+	}
+	return out, nil
+}
+
+func debianNATSVersion(t *testing.T) string {
+	out, err := runProgram("", nil, nil, "nats-server", "--version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(out.stdout + out.stderr)
+	if len(f) == 0 {
+		t.Fatalf("nats-server --version printed nothing")
+	}
+	return strings.TrimPrefix(f[len(f)-1], "v")
+}
+
+// matrixExpected is what the README's table says, per cell (the line without
+// "matrix: "). A cell missing here fails the test with its measured line, to
+// be added.
+var matrixExpected = map[string]string{}
+
+func checkMatrix(t *testing.T, cells []*matrixCell) {
+	t.Helper()
+	for _, m := range cells {
+		got := m.pending.String()
+		if m.pending.active == "True" {
+			got += " drained: " + m.drained.String()
+		}
+		want, ok := matrixExpected[m.key()]
+		if !ok {
+			t.Errorf("%s: measured %q, not in matrixExpected", m.key(), got)
+			continue
+		}
+		if got != want {
+			t.Errorf("%s:\n got %s\nwant %s", m.key(), got, want)
+		}
+	}
+}
