@@ -26,10 +26,11 @@ declare -A TOOLS=(
 	# admission webhooks from the operator's own module.
 	[nats-server-2.10]="nats-2.10 github.com/nats-io/nats-server/v2"
 	[nats-server-2.12]="nats-2.12 github.com/nats-io/nats-server/v2"
+	[nats-server-2.12.7]="nats-2.12.7 github.com/nats-io/nats-server/v2"
 	[nats-server-2.15]="nats-2.15 github.com/nats-io/nats-server/v2"
 	[keda-webhooks]="keda github.com/kedacore/keda/v2/cmd/webhooks"
 )
-ORDER=(etcd controller-gen kubeconform kustomize kubectl kube-apiserver keda-operator nats-server-2.10 nats-server-2.12 nats-server-2.15 keda-webhooks)
+ORDER=(etcd controller-gen kubeconform kustomize kubectl kube-apiserver keda-operator nats-server-2.10 nats-server-2.12 nats-server-2.12.7 nats-server-2.15 keda-webhooks)
 
 if [ $# -eq 0 ]; then
 	set -- "${ORDER[@]}"
