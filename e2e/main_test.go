@@ -391,26 +391,23 @@ current-context: e2e
 		return err
 	}
 
-	// nats-server with JetStream, monitoring on 8222, all on loopback.
-	if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", natsMonitorPort)); err != nil {
-		return fmt.Errorf("port %d (NATS monitoring, fixed by the generated endpoint %s:%d) is taken: %v", natsMonitorPort, natsHeadlessHost, natsMonitorPort, err)
-	} else {
-		l.Close()
-	}
-	natsPort, err := freePort()
+	// nats-server with JetStream, monitoring on 8222 (fixed by the generated
+	// endpoint), on a loopback address of its own that KEDA's hosts file maps
+	// the headless name to: other runs on this machine may hold 127.0.0.1:8222.
+	natsAddr, err := baselineNATSAddr()
 	if err != nil {
 		return err
 	}
 	natsProc, err := startProcess("nats-server", nil, "nats-server",
 		"-js", "-sd", filepath.Join(workDir, "jetstream"),
-		"-a", "127.0.0.1", "-p", fmt.Sprint(natsPort),
+		"-a", natsAddr, "-p", fmt.Sprint(natsClientPort),
 		"-m", fmt.Sprint(natsMonitorPort))
 	if err != nil {
 		return err
 	}
-	natsURL = fmt.Sprintf("nats://127.0.0.1:%d", natsPort)
+	natsURL = fmt.Sprintf("nats://%s:%d", natsAddr, natsClientPort)
 	if err := waitReady(natsProc, 30*time.Second, "healthy nats-server (/healthz)", func() error {
-		return httpGet(plain, fmt.Sprintf("http://127.0.0.1:%d/healthz", natsMonitorPort), "")
+		return httpGet(plain, fmt.Sprintf("http://%s:%d/healthz", natsAddr, natsMonitorPort), "")
 	}); err != nil {
 		return err
 	}
@@ -422,7 +419,8 @@ current-context: e2e
 }
 
 // startKEDA runs the KEDA operator out of cluster, under unshare -m with a
-// hosts file that maps the NATS headless service's name to 127.0.0.1 and a
+// hosts file that maps the NATS headless service's name to nats-server's
+// loopback address (and the matrix's clusters, natscluster_test.go) and a
 // resolv.conf that names only 127.0.0.1: only the KEDA process sees them; the
 // machine's /etc/hosts and /etc/resolv.conf are untouched.
 func startKEDA() error {
@@ -430,7 +428,7 @@ func startKEDA() error {
 		return err
 	}
 	hosts := filepath.Join(workDir, "keda-hosts")
-	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n127.0.0.1 "+natsHeadlessHost+"\n"+matrixHosts()), 0o644); err != nil {
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n"+baselineNATSHosts()+matrixHosts()), 0o644); err != nil {
 		return err
 	}
 	// Its resolver is loopback too, where nothing answers: a name that the

@@ -84,6 +84,14 @@ func matrixCells(clusters []*natsCluster) []*matrixCell {
 			ns: "mx-" + id, stream: "MX_" + strings.ToUpper(strings.ReplaceAll(id, "-", "_"))})
 	}
 	for _, c := range clusters {
+		if c.operator {
+			// The names the account has: APP is its name tag, the key its ID.
+			op, _ := natsOperatorSetup() // the cluster's start checked it
+			add(c, "headless", "APP+operator", "app", map[string]any{"account": "APP"})
+			add(c, "headless", "ID+operator", "idacc", map[string]any{"account": op.appPub})
+			add(c, "headless", "accountID:ID+operator", "id", map[string]any{"accountID": op.appPub})
+			continue
+		}
 		if !c.accounts {
 			add(c, "headless", "$G", "g", map[string]any{"account": "$G"})
 			add(c, "client", "$G", "g", map[string]any{"account": "$G"})
@@ -479,12 +487,16 @@ func debianNATSVersion(t *testing.T) string {
 
 // matrixExpect is the README's compatibility table as a rule: KEDA reads the
 // lag (and goes inactive at 0) unless the trigger names $G on a server whose
-// streams live in configured accounts, or the endpoint is the client Service
-// of a cluster that does not advertise (KEDA then asks for
-// nats-N.<client service>, a name that does not exist).
+// streams live in configured accounts, or names an operator-mode account by
+// its name instead of its ID (the server's /jsz?acc= takes the ID), or the
+// endpoint is the client Service of a cluster that does not advertise (KEDA
+// then asks for nats-N.<client service>, a name that does not exist).
 func matrixExpect(m *matrixCell) string {
 	works := true
 	if m.c != nil && m.c.accounts && m.trigger["account"] == "$G" {
+		works = false
+	}
+	if m.c != nil && m.c.operator && m.trigger["account"] == "APP" {
 		works = false
 	}
 	if m.c != nil && m.endpoint == "client" && m.c.topology() == "cluster3" && !m.c.advertise {

@@ -50,6 +50,7 @@ type natsCluster struct {
 	nodes     []*natsNode
 	advertise bool // false: cluster { no_advertise: true }, as the chart sets it
 	accounts  bool // an accounts {} block: APP (JetStream) and SYS
+	operator  bool // operator mode: accounts are JWTs (natsoperator_test.go)
 
 	startOnce sync.Once
 	startErr  error
@@ -95,8 +96,24 @@ func (c *natsCluster) hosts() string {
 var (
 	matrixOnce     sync.Once
 	matrixClusters []*natsCluster
+	matrixBaseline string // the harness's own nats-server's address
 	matrixPlanErr  error
 )
+
+// baselineNATSAddr is the loopback address of the harness's nats-server
+// (Debian's), from the same free block as the matrix's.
+func baselineNATSAddr() (string, error) {
+	_, err := planMatrix()
+	return matrixBaseline, err
+}
+
+// baselineNATSHosts maps the generated default endpoint's host to it.
+func baselineNATSHosts() string {
+	if _, err := planMatrix(); err != nil {
+		return ""
+	}
+	return matrixBaseline + " " + natsHeadlessHost + "\n"
+}
 
 // planMatrix chooses the clusters and their loopback addresses. It runs
 // before KEDA starts (startKEDA writes their names into KEDA's hosts file);
@@ -108,13 +125,15 @@ func planMatrix() ([]*natsCluster, error) {
 			nodes     int
 			advertise bool
 			accounts  bool
+			operator  bool
 		}
 		shapes := []shape{
-			{"n", 3, false, false}, // the chart's defaults
-			{"a", 3, true, false},  // advertising client URLs
-			{"x", 3, false, true},  // with configured accounts
-			{"s", 1, false, false},
-			{"sx", 1, false, true},
+			{"n", 3, false, false, false}, // the chart's defaults
+			{"a", 3, true, false, false},  // advertising client URLs
+			{"x", 3, false, true, false},  // with configured accounts
+			{"o", 3, false, false, true},  // operator mode
+			{"s", 1, false, false, false},
+			{"sx", 1, false, true, false},
 		}
 		var clusters []*natsCluster
 		count := 0
@@ -124,7 +143,7 @@ func planMatrix() ([]*natsCluster, error) {
 				if r.shapes != "" && !slices.Contains(strings.Fields(r.shapes), s.kind) {
 					continue
 				}
-				c := &natsCluster{id: line + s.kind, tool: r.tool, advertise: s.advertise, accounts: s.accounts}
+				c := &natsCluster{id: line + s.kind, tool: r.tool, advertise: s.advertise, accounts: s.accounts, operator: s.operator}
 				for i := 0; i < s.nodes; i++ {
 					c.nodes = append(c.nodes, &natsNode{name: fmt.Sprintf("nats-%d", i)})
 				}
@@ -132,11 +151,12 @@ func planMatrix() ([]*natsCluster, error) {
 				clusters = append(clusters, c)
 			}
 		}
-		addrs, err := freeLoopbackBlock(count)
+		addrs, err := freeLoopbackBlock(count + 1)
 		if err != nil {
 			matrixPlanErr = err
 			return
 		}
+		matrixBaseline, addrs = addrs[0], addrs[1:]
 		for _, c := range clusters {
 			for _, n := range c.nodes {
 				n.addr, addrs = addrs[0], addrs[1:]
@@ -216,6 +236,10 @@ func (c *natsCluster) config(i int, dataDir string) string {
 system_account: SYS
 `)
 	}
+	if c.operator {
+		op, _ := natsOperatorSetup() // doStart checked its error
+		b.WriteString(op.config())
+	}
 	return b.String()
 }
 
@@ -238,6 +262,12 @@ func (c *natsCluster) doStart() error {
 	hosts, resolv, err := matrixResolverFiles()
 	if err != nil {
 		return err
+	}
+	var op *natsOperator
+	if c.operator {
+		if op, err = natsOperatorSetup(); err != nil {
+			return err
+		}
 	}
 	dir := filepath.Join(workDir, "matrix", c.id)
 	for i, n := range c.nodes {
@@ -271,6 +301,9 @@ func (c *natsCluster) doStart() error {
 	opts := []nats.Option{nats.Timeout(5 * time.Second), nats.MaxReconnects(-1)}
 	if c.accounts {
 		opts = append(opts, nats.UserInfo("app", "app"))
+	}
+	if op != nil {
+		opts = append(opts, nats.UserJWTAndSeed(op.userJWT, string(op.userSeed)))
 	}
 	if c.conn, err = nats.Connect(strings.Join(urls, ","), opts...); err != nil {
 		return fmt.Errorf("connecting to nats %s: %v", c.id, err)
