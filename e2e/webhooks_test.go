@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -189,7 +190,7 @@ func writeServingCert(dir string) ([]byte, error) {
 
 var (
 	warningsMu sync.Mutex
-	warnings   = map[string][]string{} // warning -> the kubectl commands that got it
+	warnings   = map[string][]string{} // warning -> the files (or kubectl commands) that got it
 )
 
 // noteWarnings records the "Warning: ..." lines kubectl printed: client-go's
@@ -208,7 +209,9 @@ func noteWarnings(args []string, stderr string) {
 			}
 		}
 		warningsMu.Lock()
-		warnings[w] = append(warnings[w], what)
+		if !slices.Contains(warnings[w], what) {
+			warnings[w] = append(warnings[w], what)
+		}
 		warningsMu.Unlock()
 	}
 }
