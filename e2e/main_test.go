@@ -115,7 +115,7 @@ func configure() error {
 		toolsBin = filepath.Join(repoRoot, "e2e", ".cache", "bin")
 	}
 	var missing []string
-	for _, tool := range []string{"etcd", "kube-apiserver", "kubectl", "keda-operator", "kustomize", "kubeconform", "controller-gen"} {
+	for _, tool := range append([]string{"etcd", "kube-apiserver", "kubectl", "keda-operator", "kustomize", "kubeconform", "controller-gen"}, matrixTools()...) {
 		if _, err := os.Stat(filepath.Join(toolsBin, tool)); err != nil {
 			missing = append(missing, filepath.Join(toolsBin, tool))
 		}

@@ -33,6 +33,16 @@ var matrixReleases = []struct {
 	{"nats-server-2.15", ""},
 }
 
+// matrixTools are the programs the matrix and the webhooks need, checked
+// with the others before anything starts.
+func matrixTools() []string {
+	tools := []string{"keda-webhooks"}
+	for _, r := range matrixReleases {
+		tools = append(tools, r.tool)
+	}
+	return tools
+}
+
 // The ports of the official chart. Every node has a loopback address of its
 // own, so each can listen on them as a pod would.
 const (
