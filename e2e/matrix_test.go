@@ -179,6 +179,7 @@ func TestMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	t.Logf("streams, consumers and messages ready after %s", time.Since(start).Round(time.Second))
 	ensureConsumer(t, baseline.stream, "worker")
 	publish(t, baseline.stream, matrixPending)
 	for _, m := range cells {
@@ -342,10 +343,10 @@ type matrixSample struct {
 func (w *matrixWatcher) observe(t *testing.T, cells []*matrixCell, since time.Time, state func(*matrixCell) *matrixState, done func(*matrixCell, matrixState) bool) {
 	t.Helper()
 	type track struct {
-		last   matrixSample
-		stable time.Time
-		polled bool
-		final  bool
+		last    matrixSample
+		stable  time.Time
+		final   bool
+		history []string
 	}
 	tracks := map[*matrixCell]*track{}
 	for _, m := range cells {
@@ -363,8 +364,9 @@ func (w *matrixWatcher) observe(t *testing.T, cells []*matrixCell, since time.Ti
 				continue
 			}
 			s := samples[m.ns]
-			if s.state != tr.last.state {
+			if s.state != tr.last.state || tr.history == nil {
 				tr.stable = time.Now()
+				tr.history = append(tr.history, fmt.Sprintf("+%s %s", time.Since(since).Round(time.Second), s.state))
 			}
 			tr.last = s
 			// KEDA writes Ready=True when it reconciles, before its first
@@ -376,9 +378,13 @@ func (w *matrixWatcher) observe(t *testing.T, cells []*matrixCell, since time.Ti
 				tr.final = true
 			case time.Since(since) > matrixTimeout:
 				tr.final = true
+				t.Logf("%s: no outcome held for %s within %s: %s", m.key(), matrixStable, matrixTimeout, strings.Join(tr.history, ", "))
 			}
 			if tr.final {
 				*state(m) = s.state
+				if d := time.Since(since); d > time.Minute {
+					t.Logf("%s: took %s: %s", m.key(), d.Round(time.Second), strings.Join(tr.history, ", "))
+				}
 				continue
 			}
 			open++

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -228,7 +229,11 @@ func (c *natsCluster) config(i int, dataDir string) string {
 		net.JoinHostPort(n.addr, fmt.Sprint(natsClientPort)), net.JoinHostPort(n.addr, fmt.Sprint(natsMonitorPort)))
 	fmt.Fprintf(&b, "jetstream {\n  store_dir: %q\n  max_memory_store: 64MB\n  max_file_store: 256MB\n}\n", dataDir)
 	if len(c.nodes) > 1 {
-		fmt.Fprintf(&b, "cluster {\n  name: nats\n  listen: %q\n", net.JoinHostPort(n.addr, fmt.Sprint(natsRoutePort)))
+		// advertise: on loopback a route's peer address is 127.0.0.1 (the
+		// source address the kernel picks), which the servers would gossip
+		// and dial, and which another run's cluster might hold; in a pod
+		// it is the pod's own address.
+		fmt.Fprintf(&b, "cluster {\n  name: nats\n  listen: %q\n  advertise: \"%s:%d\"\n", net.JoinHostPort(n.addr, fmt.Sprint(natsRoutePort)), c.podHost(i), natsRoutePort)
 		if !c.advertise {
 			b.WriteString("  no_advertise: true\n")
 		}
@@ -315,6 +320,19 @@ func (c *natsCluster) doStart() error {
 	if op != nil {
 		opts = append(opts, nats.UserJWTAndSeed(op.userJWT, string(op.userSeed)))
 	}
+	if op != nil {
+		// An operator-mode server loads an account (and enables its
+		// JetStream) only when something of it arrives: until every node has
+		// seen a client of APP, placing an R3 stream can fail with "no
+		// suitable peers for placement".
+		for _, u := range urls {
+			nc, err := nats.Connect(u, append(opts, nats.DontRandomize(), nats.NoReconnect())...)
+			if err != nil {
+				return fmt.Errorf("connecting to nats %s at %s: %v", c.id, u, err)
+			}
+			nc.Close()
+		}
+	}
 	if c.conn, err = nats.Connect(strings.Join(urls, ","), opts...); err != nil {
 		return fmt.Errorf("connecting to nats %s: %v", c.id, err)
 	}
@@ -351,15 +369,19 @@ func matrixResolverFiles() (string, string, error) {
 // address, which is nats-0's, so a leader elsewhere makes it look for it.
 func (c *natsCluster) stream(stream, consumer string) error {
 	replicas := len(c.nodes)
-	err := eventually(60*time.Second, func() error {
+	var seen []string
+	err := eventually(3*time.Minute, func() error {
 		if _, err := c.js.StreamInfo(stream); err == nil {
 			return nil
 		}
 		_, err := c.js.AddStream(&nats.StreamConfig{Name: stream, Subjects: []string{subjectOf(stream)}, Storage: nats.MemoryStorage, Replicas: replicas})
+		if err != nil && !slices.Contains(seen, err.Error()) {
+			seen = append(seen, err.Error())
+		}
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("nats %s: stream %s: %v", c.id, stream, err)
+		return fmt.Errorf("nats %s: stream %s: %v (errors seen: %s); the meta group: %s", c.id, stream, err, strings.Join(seen, "; "), c.metaState())
 	}
 	err = eventually(60*time.Second, func() error {
 		if _, err := c.js.ConsumerInfo(stream, consumer); err == nil {
@@ -390,6 +412,28 @@ func (c *natsCluster) stream(stream, consumer string) error {
 		}
 		return errors.New("the leader was nats-0; stepped down")
 	})
+}
+
+// metaState is every node's view of the JetStream meta group, for failure
+// messages.
+func (c *natsCluster) metaState() string {
+	plain := &http.Client{Timeout: 5 * time.Second}
+	var b strings.Builder
+	for _, n := range c.nodes {
+		resp, err := plain.Get(fmt.Sprintf("http://%s:%d/jsz", n.addr, natsMonitorPort))
+		if err != nil {
+			fmt.Fprintf(&b, "\n%s: %v", n.name, err)
+			continue
+		}
+		var jsz struct {
+			Meta any `json:"meta_cluster"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&jsz)
+		resp.Body.Close()
+		js, _ := json.Marshal(jsz.Meta)
+		fmt.Fprintf(&b, "\n%s: %s %v", n.name, js, err)
+	}
+	return b.String()
 }
 
 func (c *natsCluster) publish(stream string, n int) error {
