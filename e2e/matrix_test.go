@@ -343,10 +343,12 @@ type matrixSample struct {
 func (w *matrixWatcher) observe(t *testing.T, cells []*matrixCell, since time.Time, state func(*matrixCell) *matrixState, done func(*matrixCell, matrixState) bool) {
 	t.Helper()
 	type track struct {
-		last    matrixSample
-		stable  time.Time
-		final   bool
-		history []string
+		last     matrixSample
+		stable   time.Time
+		final    bool
+		history  []string
+		failedAt time.Time // the first poll that failed (Ready False)
+		everRead bool      // Active True or a lag read, ever
 	}
 	tracks := map[*matrixCell]*track{}
 	for _, m := range cells {
@@ -369,11 +371,24 @@ func (w *matrixWatcher) observe(t *testing.T, cells []*matrixCell, since time.Ti
 				tr.history = append(tr.history, fmt.Sprintf("+%s %s", time.Since(since).Round(time.Second), s.state))
 			}
 			tr.last = s
-			// KEDA writes Ready=True when it reconciles, before its first
-			// poll: an outcome counts only once it has lasted four polls.
+			if s.state.ready == "False" && tr.failedAt.IsZero() {
+				tr.failedAt = time.Now()
+			}
+			if s.state.active == "True" || s.state.lag != "-" {
+				tr.everRead = true
+			}
+			// KEDA writes Ready=True whenever it reconciles, and for a
+			// trigger that fails that happens again and again: Ready flips
+			// between False (a failed poll) and True for as long as it
+			// runs. So a cell fails once it has failed a poll and then, for
+			// four more polls, never read a lag; any other outcome counts
+			// once it has lasted four polls.
 			switch {
 			case done(m, s.state):
 				tr.final = true
+			case !tr.failedAt.IsZero() && !tr.everRead && time.Since(tr.failedAt) >= matrixStable:
+				tr.final = true
+				s.state.ready, s.state.active = "False", "False"
 			case s.state.ready != "" && time.Since(tr.stable) >= matrixStable && time.Since(since) >= matrixStable:
 				tr.final = true
 			case time.Since(since) > matrixTimeout:
