@@ -513,17 +513,11 @@ func debianNATSVersion(t *testing.T) string {
 // endpoint is the client Service of a cluster that does not advertise (KEDA
 // then asks for nats-N.<client service>, a name that does not exist).
 func matrixExpect(m *matrixCell) string {
-	works := true
-	if m.c != nil && m.c.accounts && m.trigger["account"] == "$G" {
-		works = false
-	}
-	if m.c != nil && m.c.operator && m.trigger["account"] == "APP" {
-		works = false
-	}
-	if m.c != nil && m.endpoint == "client" && m.c.topology() == "cluster3" && !m.c.advertise {
-		works = false
-	}
-	if works {
+	c := m.c
+	fails := c != nil && (c.accounts && m.trigger["account"] == "$G" ||
+		c.operator && m.trigger["account"] == "APP" ||
+		m.endpoint == "client" && c.topology() == "cluster3" && !c.advertise)
+	if !fails {
 		return fmt.Sprintf("ready=true active=true lag=%d drained: ready=true active=false lag=0", matrixPending)
 	}
 	return "ready=false active=false lag=-"

@@ -537,7 +537,7 @@ func (c *natsCluster) drain(stream, consumer string) error {
 	if err != nil {
 		return err
 	}
-	defer sub.Unsubscribe()
+	defer func() { _ = sub.Unsubscribe() }()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		n, _, err := c.lag(stream, consumer)
