@@ -22,8 +22,15 @@ declare -A TOOLS=(
 	[controller-gen]="controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen"
 	[kubeconform]="kubeconform github.com/yannh/kubeconform/cmd/kubeconform"
 	[kustomize]="kustomize sigs.k8s.io/kustomize/kustomize/v5"
+	# The matrix (matrix_test.go): current nats-server lines, and KEDA's
+	# admission webhooks from the operator's own module.
+	[nats-server-2.10]="nats-2.10 github.com/nats-io/nats-server/v2"
+	[nats-server-2.12]="nats-2.12 github.com/nats-io/nats-server/v2"
+	[nats-server-2.12.7]="nats-2.12.7 github.com/nats-io/nats-server/v2"
+	[nats-server-2.15]="nats-2.15 github.com/nats-io/nats-server/v2"
+	[keda-webhooks]="keda github.com/kedacore/keda/v2/cmd/webhooks"
 )
-ORDER=(etcd controller-gen kubeconform kustomize kubectl kube-apiserver keda-operator)
+ORDER=(etcd controller-gen kubeconform kustomize kubectl kube-apiserver keda-operator nats-server-2.10 nats-server-2.12 nats-server-2.12.7 nats-server-2.15 keda-webhooks)
 
 if [ $# -eq 0 ]; then
 	set -- "${ORDER[@]}"
@@ -51,7 +58,7 @@ for tool in "$@"; do
 			ldflags+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
 		done
 		;;
-	keda-operator)
+	keda-operator | keda-webhooks)
 		ldflags="-X github.com/kedacore/keda/v2/version.Version=$(cd "$dir" && go list -m -f '{{.Version}}' github.com/kedacore/keda/v2)"
 		;;
 	esac

@@ -71,7 +71,9 @@ func runProgram(dir string, env []string, stdin []byte, argv ...string) (result,
 // suite's API server.
 func kubectl(stdin []byte, args ...string) (result, error) {
 	argv := append([]string{filepath.Join(toolsBin, "kubectl"), "--kubeconfig=" + kubeconfig}, args...)
-	return runProgram("", nil, stdin, argv...)
+	res, err := runProgram("", nil, stdin, argv...)
+	noteWarnings(args, res.stderr)
+	return res, err
 }
 
 // kustomizeBuild renders a kustomization with the kustomize CLI, bin/eds-fn

@@ -91,7 +91,9 @@ func runMain(m *testing.M) (code int) {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "e2e: etcd, kube-apiserver, nats-server and KEDA are up (%s)\n", time.Since(start).Round(time.Second))
-	return m.Run()
+	code = m.Run()
+	printAdmissionWarnings()
+	return code
 }
 
 // configure finds the repository, the tools and the programs the suite needs,
@@ -113,7 +115,7 @@ func configure() error {
 		toolsBin = filepath.Join(repoRoot, "e2e", ".cache", "bin")
 	}
 	var missing []string
-	for _, tool := range []string{"etcd", "kube-apiserver", "kubectl", "keda-operator", "kustomize", "kubeconform", "controller-gen"} {
+	for _, tool := range append([]string{"etcd", "kube-apiserver", "kubectl", "keda-operator", "kustomize", "kubeconform", "controller-gen"}, matrixTools()...) {
 		if _, err := os.Stat(filepath.Join(toolsBin, tool)); err != nil {
 			missing = append(missing, filepath.Join(toolsBin, tool))
 		}
@@ -389,35 +391,36 @@ current-context: e2e
 		return err
 	}
 
-	// nats-server with JetStream, monitoring on 8222, all on loopback.
-	if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", natsMonitorPort)); err != nil {
-		return fmt.Errorf("port %d (NATS monitoring, fixed by the generated endpoint %s:%d) is taken: %v", natsMonitorPort, natsHeadlessHost, natsMonitorPort, err)
-	} else {
-		l.Close()
-	}
-	natsPort, err := freePort()
+	// nats-server with JetStream, monitoring on 8222 (fixed by the generated
+	// endpoint), on a loopback address of its own that KEDA's hosts file maps
+	// the headless name to: other runs on this machine may hold 127.0.0.1:8222.
+	natsAddr, err := baselineNATSAddr()
 	if err != nil {
 		return err
 	}
 	natsProc, err := startProcess("nats-server", nil, "nats-server",
 		"-js", "-sd", filepath.Join(workDir, "jetstream"),
-		"-a", "127.0.0.1", "-p", fmt.Sprint(natsPort),
+		"-a", natsAddr, "-p", fmt.Sprint(natsClientPort),
 		"-m", fmt.Sprint(natsMonitorPort))
 	if err != nil {
 		return err
 	}
-	natsURL = fmt.Sprintf("nats://127.0.0.1:%d", natsPort)
+	natsURL = fmt.Sprintf("nats://%s:%d", natsAddr, natsClientPort)
 	if err := waitReady(natsProc, 30*time.Second, "healthy nats-server (/healthz)", func() error {
-		return httpGet(plain, fmt.Sprintf("http://127.0.0.1:%d/healthz", natsMonitorPort), "")
+		return httpGet(plain, fmt.Sprintf("http://%s:%d/healthz", natsAddr, natsMonitorPort), "")
 	}); err != nil {
 		return err
 	}
 
-	return startKEDA()
+	if err := startKEDA(); err != nil {
+		return err
+	}
+	return startWebhooks()
 }
 
 // startKEDA runs the KEDA operator out of cluster, under unshare -m with a
-// hosts file that maps the NATS headless service's name to 127.0.0.1 and a
+// hosts file that maps the NATS headless service's name to nats-server's
+// loopback address (and the matrix's clusters, natscluster_test.go) and a
 // resolv.conf that names only 127.0.0.1: only the KEDA process sees them; the
 // machine's /etc/hosts and /etc/resolv.conf are untouched.
 func startKEDA() error {
@@ -425,7 +428,7 @@ func startKEDA() error {
 		return err
 	}
 	hosts := filepath.Join(workDir, "keda-hosts")
-	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n127.0.0.1 "+natsHeadlessHost+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n"+baselineNATSHosts()+matrixHosts()), 0o644); err != nil {
 		return err
 	}
 	// Its resolver is loopback too, where nothing answers: a name that the
@@ -464,6 +467,7 @@ func startKEDA() error {
 			"--zap-log-level=info"}
 		env := []string{"WATCH_NAMESPACE=", "KEDA_CLUSTER_OBJECT_NAMESPACE=" + kedaNamespace, "POD_NAMESPACE=" + kedaNamespace}
 		p, err := startProcess(name, env, argv...)
+		kedaMetrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics)
 		return p, probe, err
 	}
 	plain := &http.Client{Timeout: 5 * time.Second}
