@@ -19,16 +19,28 @@ const (
 		"set spec.scaling.minReplicas and maxReplicas instead"
 )
 
-// Generate returns the ServiceAccount, Service, Deployment and ScaledObject of
-// a defaulted and valid EventDrivenService, in that order. The only errors it
-// can find are in spec.customDeployment, which is checked by applying it and
-// checking the result (guardrails.go, podsecurity.go).
+// Generate returns the ServiceAccount, Service (unless spec.http.enabled is
+// false), Deployment, ScaledObject and PodDisruptionBudget (when
+// spec.disruptionBudget is set) of a defaulted and valid
+// EventDrivenService, in that order. The only errors it can find are in
+// spec.customDeployment and spec.customService, which are checked by
+// applying them and checking the result (guardrails.go, podsecurity.go,
+// customservice.go).
 func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList) {
 	dep, errs := patchedDeployment(eds)
+	objs := []any{serviceAccount(eds)}
+	if eds.Spec.HTTPEnabled() {
+		svc, svcErrs := patchedService(eds)
+		errs = append(errs, svcErrs...)
+		objs = append(objs, svc)
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	objs := []any{serviceAccount(eds), service(eds), dep, scaler(eds)}
+	objs = append(objs, dep, scaler(eds))
+	if pdb := disruptionBudget(eds); pdb != nil {
+		objs = append(objs, pdb)
+	}
 	out := make([]*yaml.RNode, 0, len(objs))
 	for _, o := range objs {
 		n, err := toNode(o)

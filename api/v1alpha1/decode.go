@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -101,7 +103,31 @@ func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 	return errs, true
 }
 
-var jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+var (
+	jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+	quantityType    = reflect.TypeOf(resource.Quantity{})
+	intOrStringType = reflect.TypeOf(intstr.IntOrString{})
+)
+
+// checkOwnDecoding checks the values of types that decode themselves and
+// would otherwise fail the whole document without a path: a quantity that
+// does not parse, an int-or-string that is neither.
+func checkOwnDecoding(n *yaml.Node, t reflect.Type, p *field.Path) *field.Error {
+	scalar := n.Kind == yaml.ScalarNode
+	switch t {
+	case quantityType:
+		numberOrString := scalar && (n.Tag == yaml.NodeTagString || n.Tag == yaml.NodeTagInt || n.Tag == yaml.NodeTagFloat)
+		if _, err := resource.ParseQuantity(n.Value); !numberOrString || err != nil {
+			return field.Invalid(p, describeValue(n, ""), `must be a quantity such as "500m", "2" or "1Gi"`)
+		}
+	case intOrStringType:
+		_, err := strconv.ParseInt(n.Value, 10, 32)
+		if !scalar || (n.Tag != yaml.NodeTagString && (n.Tag != yaml.NodeTagInt || err != nil)) {
+			return field.Invalid(p, describeValue(n, ""), `must be an integer or a percentage such as "50%"`)
+		}
+	}
+	return nil
+}
 
 // checkTypes walks a YAML node along Go type t and returns an error for every
 // value that cannot be decoded into its field, replacing each such value by
@@ -111,6 +137,12 @@ func checkTypes(n *yaml.Node, t reflect.Type, p *field.Path) field.ErrorList {
 		n = n.Content[0]
 	}
 	t = deref1(t)
+	if n.Tag != yaml.NodeTagNull && n.Kind != yaml.AliasNode {
+		if bad := checkOwnDecoding(n, t, p); bad != nil {
+			*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
+			return field.ErrorList{bad}
+		}
+	}
 	if n.Tag == yaml.NodeTagNull || reflect.PointerTo(t).Implements(jsonUnmarshaler) || t.Kind() == reflect.Interface {
 		// Types with their own decoding (quantities, timestamps, the
 		// customDeployment patch) check themselves.
