@@ -128,23 +128,28 @@ func checkServiceContract(want, got *corev1.Service, patch map[string]any) field
 		k := slices.Sorted(maps.Keys(want.Spec.Selector))[0]
 		errs = append(errs, field.Forbidden(svcAt(patch, "spec", "selector"), fmt.Sprintf(msgSvcKeepSelector, k, want.Spec.Selector[k])))
 	}
-	names, numbers := map[string]bool{}, map[string]bool{}
+	names, numbers := map[string]placed{}, map[string]placed{}
 	pp, pv, _ := v1alpha1.WalkPatch(patch, CustomServicePath, "spec", "ports")
+	seen := map[int32]int{}
 	for _, port := range got.Spec.Ports {
-		at, _ := patchItem(pv, pp, "port", port.Port, 0)
-		if port.Name != "" && names[port.Name] {
-			errs = append(errs, field.Invalid(at.Child("name"), port.Name, msgSvcDupPortName))
+		at, entry := patchItem(pv, pp, "port", port.Port, seen[port.Port])
+		seen[port.Port]++
+		cur := placed{path: at, inPatch: entry != nil}
+		if first, dup := names[port.Name]; dup && port.Name != "" {
+			errs = append(errs, field.Invalid(blameDup(cur, first).Child("name"), port.Name, msgSvcDupPortName))
+		} else {
+			names[port.Name] = cur
 		}
-		names[port.Name] = true
 		proto := port.Protocol
 		if proto == "" {
 			proto = corev1.ProtocolTCP
 		}
 		key := fmt.Sprintf("%d/%s", port.Port, proto)
-		if numbers[key] {
-			errs = append(errs, field.Invalid(at.Child("port"), port.Port, fmt.Sprintf(msgSvcDupPort, proto)))
+		if first, dup := numbers[key]; dup {
+			errs = append(errs, field.Invalid(blameDup(cur, first).Child("port"), port.Port, fmt.Sprintf(msgSvcDupPort, proto)))
+		} else {
+			numbers[key] = cur
 		}
-		numbers[key] = true
 	}
 	return errs
 }

@@ -56,7 +56,7 @@ func (s *EventDrivenServiceSpec) validatePod(p *field.Path) field.ErrorList {
 		case db.MinAvailable == nil && db.MaxUnavailable == nil:
 			errs = append(errs, field.Required(dp, msgPDBExactlyOne))
 		case db.MinAvailable != nil && db.MaxUnavailable != nil:
-			errs = append(errs, field.Invalid(dp.Child("maxUnavailable"), db.MaxUnavailable.String(), msgPDBBoth))
+			errs = append(errs, field.Invalid(dp.Child("maxUnavailable"), intOrStringValue(db.MaxUnavailable), msgPDBBoth))
 		}
 		errs = append(errs, validateIntOrPercent(db.MinAvailable, dp.Child("minAvailable"))...)
 		errs = append(errs, validateIntOrPercent(db.MaxUnavailable, dp.Child("maxUnavailable"))...)
@@ -72,6 +72,14 @@ func validateHTTPPath(path string, p *field.Path, example string) field.ErrorLis
 		return nil
 	}
 	return field.ErrorList{field.Invalid(p, path, fmt.Sprintf(msgPath, example))}
+}
+
+// intOrStringValue is v as written, for messages: 1 or "50%".
+func intOrStringValue(v *intstr.IntOrString) any {
+	if v.Type == intstr.Int {
+		return v.IntVal
+	}
+	return v.StrVal
 }
 
 func validateIntOrPercent(v *intstr.IntOrString, p *field.Path) field.ErrorList {
@@ -226,12 +234,12 @@ func (e *EventDrivenService) podWarnings() field.ErrorList {
 	case db.MinAvailable != nil && db.MaxUnavailable == nil:
 		// The disruption controller rounds a minAvailable percentage up.
 		if n, err := intstr.GetScaledValueFromIntOrPercent(db.MinAvailable, pods, true); err == nil && n >= pods {
-			w = append(w, field.Invalid(p.Child("minAvailable"), db.MinAvailable.String(), fmt.Sprintf(msgPDBBlocks, pods,
+			w = append(w, field.Invalid(p.Child("minAvailable"), intOrStringValue(db.MinAvailable), fmt.Sprintf(msgPDBBlocks, pods,
 				"use maxUnavailable: 1, or a minAvailable below spec.scaling.minReplicas")))
 		}
 	case db.MaxUnavailable != nil && db.MinAvailable == nil:
 		if n, err := intstr.GetScaledValueFromIntOrPercent(db.MaxUnavailable, pods, true); err == nil && n == 0 {
-			w = append(w, field.Invalid(p.Child("maxUnavailable"), db.MaxUnavailable.String(), fmt.Sprintf(msgPDBBlocks, pods,
+			w = append(w, field.Invalid(p.Child("maxUnavailable"), intOrStringValue(db.MaxUnavailable), fmt.Sprintf(msgPDBBlocks, pods,
 				"use maxUnavailable: 1 or more")))
 		}
 	}
