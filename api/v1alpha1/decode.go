@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -103,31 +101,7 @@ func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 	return errs, true
 }
 
-var (
-	jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
-	quantityType    = reflect.TypeOf(resource.Quantity{})
-	intOrStringType = reflect.TypeOf(intstr.IntOrString{})
-)
-
-// checkOwnDecoding checks the values of types that decode themselves and
-// would otherwise fail the whole document without a path: a quantity that
-// does not parse, an int-or-string that is neither.
-func checkOwnDecoding(n *yaml.Node, t reflect.Type, p *field.Path) *field.Error {
-	scalar := n.Kind == yaml.ScalarNode
-	switch t {
-	case quantityType:
-		numberOrString := scalar && (n.Tag == yaml.NodeTagString || n.Tag == yaml.NodeTagInt || n.Tag == yaml.NodeTagFloat)
-		if _, err := resource.ParseQuantity(n.Value); !numberOrString || err != nil {
-			return field.Invalid(p, describeValue(n, ""), `must be a quantity such as "500m", "2" or "1Gi"`)
-		}
-	case intOrStringType:
-		_, err := strconv.ParseInt(n.Value, 10, 32)
-		if !scalar || (n.Tag != yaml.NodeTagString && (n.Tag != yaml.NodeTagInt || err != nil)) {
-			return field.Invalid(p, describeValue(n, ""), `must be an integer or a percentage such as "50%"`)
-		}
-	}
-	return nil
-}
+var jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 
 // checkTypes walks a YAML node along Go type t and returns an error for every
 // value that cannot be decoded into its field, replacing each such value by
