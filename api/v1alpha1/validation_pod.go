@@ -16,8 +16,10 @@ import (
 const (
 	msgConfigMapRefEmpty = `set env (a list of {configMapKey, envName}) or envFrom: true`
 	msgResourceName      = `must be cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-qualified extended resource such as "nvidia.com/gpu"`
-	msgRequestAboveLimit = `must not be greater than the limit %s (%s, after size %q and spec.resources are merged): the API server refuses the pod; ` +
+	msgRequestAboveLimit = `must not be greater than the limit %s (after size %q and spec.resources are merged): the API server refuses the pod; ` +
 		`lower the request, or raise spec.resources.limits[%s] too`
+	msgLimitBelowRequest = `is below the request %s of size %q: the API server refuses the pod; ` +
+		`raise the limit, or set spec.resources.requests[%s] too`
 	msgPath            = `must be an absolute HTTP path starting with "/", for example %q`
 	msgPDBExactlyOne   = `set exactly one of minAvailable and maxUnavailable (a number of pods such as 1, or a percentage such as "50%")`
 	msgPDBBoth         = `set only one of minAvailable and maxUnavailable: a PodDisruptionBudget holds one of them`
@@ -131,12 +133,14 @@ func (s *EventDrivenServiceSpec) validateResources(p *field.Path) field.ErrorLis
 		if _, hasLimit := merged.Limits[name]; !hasLimit || req.Cmp(lim) <= 0 {
 			continue
 		}
-		at := p.Child("requests").Key(string(name))
-		value := req.String()
 		if _, own := o.Requests[name]; !own {
-			at, value = p.Child("limits").Key(string(name)), lim.String()
+			// Only the limit was written: it undercuts the preset's request.
+			errs = append(errs, field.Invalid(p.Child("limits").Key(string(name)), lim.String(),
+				fmt.Sprintf(msgLimitBelowRequest, req.String(), s.Size, name)))
+			continue
 		}
-		errs = append(errs, field.Invalid(at, value, fmt.Sprintf(msgRequestAboveLimit, lim.String(), req.String()+" > "+lim.String(), s.Size, name)))
+		errs = append(errs, field.Invalid(p.Child("requests").Key(string(name)), req.String(),
+			fmt.Sprintf(msgRequestAboveLimit, lim.String(), s.Size, name)))
 	}
 	return errs
 }
