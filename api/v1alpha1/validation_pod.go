@@ -20,6 +20,8 @@ const (
 		`lower the request, or raise spec.resources.limits[%s] too`
 	msgLimitBelowRequest = `is below the request %s of size %q: the API server refuses the pod; ` +
 		`raise the limit, or set spec.resources.requests[%s] too`
+	msgNotOvercommittable = `%s cannot be overcommitted: the API server requires a limit equal to the request; ` +
+		`set the same value in spec.resources.limits, or only the limit (the request then equals it)`
 	msgPath            = `must be an absolute HTTP path starting with "/", for example %q`
 	msgPDBExactlyOne   = `set exactly one of minAvailable and maxUnavailable (a number of pods such as 1, or a percentage such as "50%")`
 	msgPDBBoth         = `set only one of minAvailable and maxUnavailable: a PodDisruptionBudget holds one of them`
@@ -130,6 +132,10 @@ func (s *EventDrivenServiceSpec) validateResources(p *field.Path) field.ErrorLis
 	merged := s.MergedResources()
 	for _, name := range slices.Sorted(maps.Keys(merged.Requests)) {
 		req, lim := merged.Requests[name], merged.Limits[name]
+		if _, hasLimit := merged.Limits[name]; !overcommittable(name) && (!hasLimit || req.Cmp(lim) != 0) {
+			errs = append(errs, field.Invalid(p.Child("requests").Key(string(name)), req.String(), fmt.Sprintf(msgNotOvercommittable, name)))
+			continue
+		}
 		if _, hasLimit := merged.Limits[name]; !hasLimit || req.Cmp(lim) <= 0 {
 			continue
 		}
@@ -143,6 +149,12 @@ func (s *EventDrivenServiceSpec) validateResources(p *field.Path) field.ErrorLis
 			fmt.Sprintf(msgRequestAboveLimit, lim.String(), s.Size, name)))
 	}
 	return errs
+}
+
+// overcommittable: only CPU, memory and ephemeral storage may be requested
+// below their limit; hugepages and extended resources may not.
+func overcommittable(name corev1.ResourceName) bool {
+	return name == corev1.ResourceCPU || name == corev1.ResourceMemory || name == corev1.ResourceEphemeralStorage
 }
 
 // validResourceName is the API server's rule for a container's resource
