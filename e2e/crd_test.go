@@ -27,7 +27,9 @@ import (
 // no longer exists fails it too.
 var schemaRejects = []string{
 	"err-custom-deployment-not-a-mapping", // customDeployment: type object
+	"err-configmap-names-invalid",         // configMapRefs[].env[]: configMapKey, envName minLength 1
 	"err-custom-service-not-a-mapping",    // customService: type object
+	"err-env-plain-name-invalid",          // env[].name: minLength 1
 	"err-http-path",                       // http.healthPath, readyPath: pattern ^/
 	"err-http-port",                       // http.port: maximum 65535
 	"err-http-port-zero",                  // http.port: minimum 1
