@@ -27,6 +27,16 @@ import (
 // no longer exists fails it too.
 var schemaRejects = []string{
 	"err-custom-deployment-not-a-mapping", // customDeployment: type object
+	"err-configmap-names-invalid",         // configMapRefs[].env[]: configMapKey, envName minLength 1
+	"err-custom-service-not-a-mapping",    // customService: type object
+	"err-env-plain-name-invalid",          // env[].name: minLength 1
+	"err-http-path",                       // http.healthPath, readyPath: pattern ^/
+	"err-http-port",                       // http.port: maximum 65535
+	"err-http-port-zero",                  // http.port: minimum 1
+	"err-pdb-wrong-type",                  // disruptionBudget.maxUnavailable: int or string
+	"err-resources-invalid",               // resources.limits[memory]: a quantity
+	"err-termination-grace-negative",      // terminationGracePeriodSeconds: minimum 0
+	"err-wrong-types-pod",                 // command, env, http, podAnnotations: types
 	"err-image-missing",                   // spec.image: required
 	"err-image-pull-policy",               // imagePullPolicy: enum
 	"err-init-no-command",                 // initContainer.command: required

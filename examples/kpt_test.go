@@ -310,6 +310,36 @@ func TestKptNeverDestroysWhatIsNotItsOwn(t *testing.T) {
 		},
 		fails: "spec.customDeployment.metadata.namespace",
 	}, {
+		name: "http disabled: the Service an earlier render wrote goes",
+		edit: func(f map[string]string) { f["orders-worker.yaml"] += "  http: {enabled: false}\n" },
+		check: func(t *testing.T, after map[string]string) {
+			gen := after["orders-worker.generated.yaml"]
+			if strings.Contains(gen, "kind: Service\n") || !strings.Contains(gen, "kind: Deployment") {
+				t.Errorf("want the Deployment without its Service:\n%s", gen)
+			}
+			if after["hand-written.yaml"] != first["hand-written.yaml"] {
+				t.Errorf("turning HTTP off changed hand-written.yaml")
+			}
+		},
+	}, {
+		name: "disruptionBudget added, then removed",
+		edit: func(f map[string]string) { f["orders-worker.yaml"] += "  disruptionBudget: {maxUnavailable: 1}\n" },
+		check: func(t *testing.T, after map[string]string) {
+			if !strings.Contains(after["orders-worker.generated.yaml"], "kind: PodDisruptionBudget") {
+				t.Fatalf("no PodDisruptionBudget in orders-worker.generated.yaml:\n%s", after["orders-worker.generated.yaml"])
+			}
+			idempotent(t, "with a PodDisruptionBudget", after)
+			pkg := copyTree(after)
+			replace(pkg, "orders-worker.yaml", "  disruptionBudget: {maxUnavailable: 1}\n", "")
+			removed, out, ok := kptRender(t, pkg)
+			if !ok {
+				t.Fatalf("render without the budget failed:\n%s", out)
+			}
+			if diff := cmp.Diff(first, removed); diff != "" {
+				t.Errorf("removing the budget did not give back the first render (-first +after):\n%s", diff)
+			}
+		},
+	}, {
 		name: "kpt's upstream identifier is not copied",
 		edit: func(f map[string]string) {
 			replace(f, "orders-worker.yaml", "  annotations:\n", "  annotations:\n    internal.kpt.dev/upstream-identifier: 'platform.bizmatters.io|EventDrivenService|orders|orders-worker'\n")

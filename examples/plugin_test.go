@@ -68,10 +68,11 @@ func asExecPlugin(t *testing.T, dir string) string {
 // TestExecPluginExamples: each example built through kustomize's exec plugin
 // API (no function annotation, eds-fn found in the plugin home) prints
 // exactly its expected-output.yaml, which the KRM function printed: the
-// generator, bulk mode and the nats-headless transformer.
+// generator (a PodDisruptionBudget and a worker without a Service
+// included), bulk mode and the nats-headless transformer.
 func TestExecPluginExamples(t *testing.T) {
 	execPluginHome(t)
-	for _, dir := range []string{"agent-executor", "bulk", "nats-headless"} {
+	for _, dir := range []string{"agent-executor", "bulk", "nats-headless", "http-worker", "headless-worker"} {
 		t.Run(dir, func(t *testing.T) {
 			got, err := testutil.Build(t, asExecPlugin(t, dir))
 			if err != nil {

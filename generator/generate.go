@@ -19,11 +19,13 @@ const (
 		"set spec.scaling.minReplicas and maxReplicas instead"
 )
 
-// Generate returns the ServiceAccount, Service, Deployment and ScaledObject of
-// a defaulted and valid EventDrivenService, in that order. The only errors it
-// can find are in spec.customDeployment and spec.customScaledObject, which
-// are checked by applying them and checking the results (guardrails.go,
-// podsecurity.go; custom_scaledobject.go, keda_webhook.go).
+// Generate returns the ServiceAccount, Service (unless spec.http.enabled is
+// false), Deployment, ScaledObject and PodDisruptionBudget (when
+// spec.disruptionBudget is set) of a defaulted and valid
+// EventDrivenService, in that order. The only errors it can find are in
+// spec.customDeployment, spec.customService and spec.customScaledObject,
+// which are checked by applying them and checking the results (guardrails.go,
+// podsecurity.go, customservice.go; custom_scaledobject.go, keda_webhook.go).
 func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList) {
 	out, errs, _ := generate(eds)
 	return out, errs
@@ -33,11 +35,20 @@ func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList)
 // webhook would give the ScaledObject (keda_webhook.go).
 func generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList, field.ErrorList) {
 	dep, errs := patchedDeployment(eds)
+	objs := []any{serviceAccount(eds)}
+	if eds.Spec.HTTPEnabled() {
+		svc, svcErrs := patchedService(eds)
+		errs = append(errs, svcErrs...)
+		objs = append(objs, svc)
+	}
 	so, soErrs, warnings := patchedScaledObject(eds)
 	if errs = append(errs, soErrs...); len(errs) > 0 {
 		return nil, errs, nil
 	}
-	objs := []any{serviceAccount(eds), service(eds), dep, so}
+	objs = append(objs, dep, so)
+	if pdb := disruptionBudget(eds); pdb != nil {
+		objs = append(objs, pdb)
+	}
 	out := make([]*yaml.RNode, 0, len(objs))
 	for _, o := range objs {
 		n, err := toNode(o)

@@ -38,7 +38,7 @@ const (
 	msgDupContainer = "is the name of another container or init container of the pod (the API server refuses the Deployment); " +
 		"give this container another name, or use the existing name to change that container"
 	msgDupPortName   = "is the name of another port of container %q (the API server refuses the Deployment%s); give this port another name"
-	msgHTTPPort      = "; the worker's \"http\" is its health port 8080, which the Service targets"
+	msgHTTPPort      = "; the worker's \"http\" is its health port %d, which the Service targets"
 	msgDupPortNumber = "container %q already has port %s; give this port another number " +
 		"(a patch entry with an existing containerPort changes that port)"
 	msgDupEnv = "is set twice in container %q (only the last value takes effect); " +
@@ -56,7 +56,11 @@ const (
 func checkPatched(eds *v1alpha1.EventDrivenService, want, got *appsv1.Deployment, patch map[string]any) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, checkContract(eds, want, got, patch)...)
-	errs = append(errs, checkAcceptable(&got.Spec.Template.Spec, patch, eds.Name)...)
+	httpHint := ""
+	if eds.Spec.HTTPEnabled() {
+		httpHint = fmt.Sprintf(msgHTTPPort, httpPort(&eds.Spec))
+	}
+	errs = append(errs, checkAcceptable(&got.Spec.Template.Spec, patch, eds.Name, httpHint)...)
 	errs = append(errs, checkPodSecurity(eds.Spec.PodSecurity, &got.Spec.Template, patch)...)
 	return errs
 }
@@ -176,7 +180,7 @@ func containerAt(patch map[string]any, kind, name string, nth int) (*field.Path,
 // second port named "http" on another number), and mounts of volumes that
 // exist. Each is exact and small; the API server's own validation package is
 // not importable.
-func checkAcceptable(pod *corev1.PodSpec, patch map[string]any, worker string) field.ErrorList {
+func checkAcceptable(pod *corev1.PodSpec, patch map[string]any, worker, httpHint string) field.ErrorList {
 	var errs field.ErrorList
 	if len(pod.EphemeralContainers) > 0 {
 		errs = append(errs, field.Forbidden(at(patch, podSpecPath("ephemeralContainers")...), msgEphemeral))
@@ -213,7 +217,11 @@ func checkAcceptable(pod *corev1.PodSpec, patch map[string]any, worker string) f
 			} else {
 				firstContainer[c.Name] = cur
 			}
-			errs = append(errs, checkContainer(c, p, entry, volumes, kind == "containers" && c.Name == worker)...)
+			hint := ""
+			if kind == "containers" && c.Name == worker {
+				hint = httpHint
+			}
+			errs = append(errs, checkContainer(c, p, entry, volumes, hint)...)
 		}
 	}
 	return errs
@@ -229,8 +237,8 @@ func dnsLabel(p *field.Path, name string) field.ErrorList {
 
 // checkContainer checks one container's ports, environment and mounts; p
 // and entry are its place in the patch (entry is nil when the patch has no
-// entry for it), isWorker whether it is the worker.
-func checkContainer(c *corev1.Container, p *field.Path, entry map[string]any, volumes map[string]int, isWorker bool) field.ErrorList {
+// entry for it), httpHint what to say of a second "http" port (the worker's).
+func checkContainer(c *corev1.Container, p *field.Path, entry map[string]any, volumes map[string]int, httpHint string) field.ErrorList {
 	var errs field.ErrorList
 	occurrences := map[string]int{}
 	where := func(list, key string, value any) placed {
@@ -253,8 +261,8 @@ func checkContainer(c *corev1.Container, p *field.Path, entry map[string]any, vo
 			}
 			if first, dup := portNames[port.Name]; dup {
 				hint := ""
-				if isWorker && port.Name == HTTPPortName {
-					hint = msgHTTPPort
+				if port.Name == HTTPPortName {
+					hint = httpHint
 				}
 				errs = append(errs, field.Invalid(blameDup(pp, first).Child("name"), port.Name, fmt.Sprintf(msgDupPortName, c.Name, hint)))
 			} else {

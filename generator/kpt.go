@@ -12,7 +12,8 @@ package generator
 //   - identity is group, kind, namespace and name (a Knative Service is not
 //     a core Service; "" and "default" are the same namespace);
 //   - only eds-fn's own objects of the kinds it generates are ever updated or
-//     pruned, and a prune also needs the service it names to be gone, with
+//     pruned, and a prune also needs the service it names to be gone (or to
+//     no longer generate that object, proven by the annotation), with
 //     nothing in the package that looks like a mistyped service (lookalike.go);
 //   - anything else of the same identity as a generated object is a conflict,
 //     and then nothing at all changes.
@@ -59,6 +60,7 @@ const (
 // updated or pruned.
 var generatedKinds = map[string]bool{
 	"/ServiceAccount": true, "/Service": true, "apps/Deployment": true, "keda.sh/ScaledObject": true,
+	"policy/PodDisruptionBudget": true,
 }
 
 // merge combines the items with the generated objects, or reports why it
@@ -145,9 +147,11 @@ func ownedBy(item, src *yaml.RNode) bool {
 }
 
 // staleObjects finds what an earlier render wrote for a service that is gone
-// (deleted or renamed). Each must be of a kind eds-fn generates, in a file
-// eds-fn writes (<service>.generated.yaml), and name that service in its
-// ownership annotation, or, written before eds-fn had one, in its labels.
+// (deleted or renamed), or that a service still here no longer generates.
+// Each must be of a kind eds-fn generates, in a file eds-fn writes
+// (<service>.generated.yaml), and name that service in its ownership
+// annotation, or, for a service that is gone and an object written before
+// eds-fn had the annotation, in its labels.
 func staleObjects(items []*yaml.RNode, generated []Expanded, replaced map[int]*yaml.RNode) (map[int]bool, krm.Results) {
 	services := map[string]bool{}
 	for _, e := range generated {
@@ -172,12 +176,23 @@ func staleObjects(items []*yaml.RNode, generated []Expanded, replaced map[int]*y
 			owner = sourceNameOf(it.GetNamespace(), l[v1alpha1.LabelName])
 		}
 		_, name, ok := parseSourceName(owner)
-		if !ok || path.Base(f.Path) != name+generatedSuffix || services[owner] {
+		if !ok || path.Base(f.Path) != name+generatedSuffix {
 			continue
+		}
+		why := "which is no longer in the package"
+		if services[owner] {
+			// The service is here but no longer generates this object
+			// (http.enabled: false drops the Service, a removed
+			// disruptionBudget the PodDisruptionBudget). Only eds-fn's
+			// annotation proves that: labels are copied by people.
+			if it.GetAnnotations()[AnnotationSource] != owner {
+				continue
+			}
+			why = "which no longer generates it"
 		}
 		stale[i] = true
 		results = append(results, krm.FieldResult(it, "",
-			fmt.Sprintf("removed from %s: eds-fn generated it for %s, which is no longer in the package", f.Path, owner),
+			fmt.Sprintf("removed from %s: eds-fn generated it for %s, %s", f.Path, owner, why),
 			krm.Info))
 	}
 	return stale, results

@@ -32,6 +32,7 @@ func FuzzPackageNeverDestroys(f *testing.F) {
 	f.Add([]byte{0, 4, 5, 6, 7, 8})
 	f.Add([]byte{9, 10, 11, 0, 12})
 	f.Add([]byte{0, 13, 14, 15, 16, 17, 18, 19})
+	f.Add([]byte{0, 20, 21, 22})
 	f.Fuzz(func(t *testing.T, picks []byte) {
 		if len(picks) > 24 {
 			return
@@ -117,6 +118,11 @@ var pool = []string{
 	strings.Replace(svc("gone-worker", "orders"), "kind: EventDrivenService", "kind: EventDrivenSevice", 1),
 	strings.Replace(svc("gone-worker", "orders"), "platform.bizmatters.io", "platform.bizmatter.io", 1),
 	obj("v1", "Service", "gone-worker", "orders", "gone-worker.generated.yaml", true, "EventDrivenService/orders/gone-worker"),
+	// 20-22: PodDisruptionBudgets: of a gone service, one a service no
+	// longer generates, and one written by hand
+	obj("policy/v1", "PodDisruptionBudget", "gone-worker", "orders", "gone-worker.generated.yaml", false, "EventDrivenService/orders/gone-worker"),
+	obj("policy/v1", "PodDisruptionBudget", "orders-worker", "orders", "orders-worker.generated.yaml", false, "EventDrivenService/orders/orders-worker"),
+	obj("policy/v1", "PodDisruptionBudget", "orders-worker", "orders", "hand.yaml", true, ""),
 }
 
 func svc(name, ns string) string {

@@ -15,9 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// The port every worker serves its health endpoints on, and its name.
+// The port a worker serves its health endpoints on unless spec.http.port
+// says otherwise, and its name.
 const (
-	HTTPPort     = 8080
+	HTTPPort     = v1alpha1.DefaultHTTPPort
 	HTTPPortName = "http"
 	// InitContainerName names the optional init container.
 	InitContainerName = "init"
@@ -95,6 +96,7 @@ func serviceAccount(eds *v1alpha1.EventDrivenService) *corev1.ServiceAccount {
 }
 
 func service(eds *v1alpha1.EventDrivenService) *corev1.Service {
+	port := httpPort(&eds.Spec)
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: objectMeta(eds, eds.Name),
@@ -103,7 +105,7 @@ func service(eds *v1alpha1.EventDrivenService) *corev1.Service {
 			Selector: selectorLabels(eds),
 			Ports: []corev1.ServicePort{{
 				Name:       HTTPPortName,
-				Port:       HTTPPort,
+				Port:       port,
 				TargetPort: intstr.FromString(HTTPPortName),
 				Protocol:   corev1.ProtocolTCP,
 			}},
@@ -115,38 +117,44 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 	s := &eds.Spec
 	meta := objectMeta(eds, eds.Name)
 	env, envFrom := environment(s)
-	size := v1alpha1.Sizes[s.Size]
 
 	worker := corev1.Container{
 		Name:            eds.Name,
 		Image:           s.Image,
 		ImagePullPolicy: s.ImagePullPolicy,
-		Ports: []corev1.ContainerPort{{
-			Name:          HTTPPortName,
-			ContainerPort: HTTPPort,
-			Protocol:      corev1.ProtocolTCP,
-		}},
-		Env:     env,
-		EnvFrom: envFrom,
-		Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{corev1.ResourceCPU: size.RequestCPU, corev1.ResourceMemory: size.RequestMemory},
-			Limits:   corev1.ResourceList{corev1.ResourceCPU: size.LimitCPU, corev1.ResourceMemory: size.LimitMemory},
-		},
-		LivenessProbe:   httpProbe("/health", 10, 10, 5, 3),
-		ReadinessProbe:  httpProbe("/ready", 5, 5, 3, 2),
+		Command:         s.Command,
+		Args:            s.Args,
+		Env:             env,
+		EnvFrom:         envFrom,
+		Resources:       s.MergedResources(),
 		SecurityContext: containerSecurityContext(),
+	}
+	if s.HTTPEnabled() {
+		port := httpPort(s)
+		worker.Ports = []corev1.ContainerPort{{
+			Name:          HTTPPortName,
+			ContainerPort: port,
+			Protocol:      corev1.ProtocolTCP,
+		}}
+		worker.LivenessProbe = httpProbe(probePath(s, true), port, 10, 10, 5, 3)
+		worker.ReadinessProbe = httpProbe(probePath(s, false), port, 5, 5, 3, 2)
 	}
 
 	pod := corev1.PodSpec{
-		ServiceAccountName: eds.Name,
-		ImagePullSecrets:   s.ImagePullSecrets,
-		SecurityContext:    podSecurityContext(),
-		Containers:         []corev1.Container{worker},
+		ServiceAccountName:            eds.Name,
+		ImagePullSecrets:              s.ImagePullSecrets,
+		SecurityContext:               podSecurityContext(),
+		TerminationGracePeriodSeconds: s.TerminationGracePeriodSeconds,
+		Containers:                    []corev1.Container{worker},
 	}
 	if ic := s.InitContainer; ic != nil {
+		image := ic.Image
+		if image == "" {
+			image = s.Image
+		}
 		pod.InitContainers = []corev1.Container{{
 			Name:            InitContainerName,
-			Image:           s.Image,
+			Image:           image,
 			ImagePullPolicy: s.ImagePullPolicy,
 			Command:         ic.Command,
 			Args:            ic.Args,
@@ -167,20 +175,24 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 			// that sets it would fight the autoscaler on every refresh.
 			Selector: &metav1.LabelSelector{MatchLabels: selectorLabels(eds)},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: maps.Clone(s.PodAnnotations)},
 				Spec:       pod,
 			},
 		},
 	}
 }
 
-// environment is the NATS variables, then each secretRefs[].env entry in
-// declaration order, then one envFrom per secret with envFrom: true.
+// environment is the NATS variables, then spec.env, then each
+// secretRefs[].env and configMapRefs[].env entry in declaration order; then
+// one envFrom per secret, then per ConfigMap, with envFrom: true.
 func environment(s *v1alpha1.EventDrivenServiceSpec) ([]corev1.EnvVar, []corev1.EnvFromSource) {
 	env := []corev1.EnvVar{
 		{Name: v1alpha1.EnvNATSURL, Value: s.NATS.URL},
 		{Name: v1alpha1.EnvNATSStream, Value: s.NATS.Stream},
 		{Name: v1alpha1.EnvNATSConsumer, Value: s.NATS.Consumer},
+	}
+	for _, e := range s.Env {
+		env = append(env, corev1.EnvVar{Name: e.Name, Value: e.Value})
 	}
 	var envFrom []corev1.EnvFromSource
 	for _, ref := range s.SecretRefs {
@@ -194,6 +206,7 @@ func environment(s *v1alpha1.EventDrivenServiceSpec) ([]corev1.EnvVar, []corev1.
 			})
 		}
 	}
+	env = append(env, configMapEnv(s)...)
 	for _, ref := range s.SecretRefs {
 		if ref.EnvFrom {
 			envFrom = append(envFrom, corev1.EnvFromSource{
@@ -201,14 +214,14 @@ func environment(s *v1alpha1.EventDrivenServiceSpec) ([]corev1.EnvVar, []corev1.
 			})
 		}
 	}
-	return env, envFrom
+	return env, append(envFrom, configMapEnvFrom(s)...)
 }
 
-func httpProbe(path string, initialDelay, period, timeout, failures int32) *corev1.Probe {
+func httpProbe(path string, port, initialDelay, period, timeout, failures int32) *corev1.Probe {
 	return &corev1.Probe{
 		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
 			Path: path,
-			Port: intstr.FromInt32(HTTPPort),
+			Port: intstr.FromInt32(port),
 		}},
 		InitialDelaySeconds: initialDelay,
 		PeriodSeconds:       period,

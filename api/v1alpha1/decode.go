@@ -111,6 +111,12 @@ func checkTypes(n *yaml.Node, t reflect.Type, p *field.Path) field.ErrorList {
 		n = n.Content[0]
 	}
 	t = deref1(t)
+	if n.Tag != yaml.NodeTagNull && n.Kind != yaml.AliasNode {
+		if bad := checkOwnDecoding(n, t, p); bad != nil {
+			*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
+			return field.ErrorList{bad}
+		}
+	}
 	if n.Tag == yaml.NodeTagNull || reflect.PointerTo(t).Implements(jsonUnmarshaler) || t.Kind() == reflect.Interface {
 		// Types with their own decoding (quantities, timestamps, the
 		// customDeployment patch) check themselves.

@@ -1,6 +1,9 @@
 package v1alpha1
 
 import (
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
@@ -15,6 +18,10 @@ const (
 	DefaultMinReplicas  int32 = 1
 	DefaultMaxReplicas  int32 = 10
 	DefaultLagThreshold int64 = 5
+
+	DefaultHTTPPort   int32 = 8080
+	DefaultHealthPath       = "/health"
+	DefaultReadyPath        = "/ready"
 )
 
 // Resources is the CPU and memory of one size.
@@ -81,4 +88,49 @@ func (e *EventDrivenService) Default() {
 		v := DefaultLagThreshold
 		s.Scaling.LagThreshold = &v
 	}
+	s.defaultPod()
+}
+
+func (s *EventDrivenServiceSpec) defaultPod() {
+	if s.HTTP == nil {
+		s.HTTP = &HTTP{}
+	}
+	if s.HTTP.Enabled == nil {
+		yes := true
+		s.HTTP.Enabled = &yes
+	}
+	if s.HTTP.Port == nil {
+		v := DefaultHTTPPort
+		s.HTTP.Port = &v
+	}
+	if s.HTTP.HealthPath == "" {
+		s.HTTP.HealthPath = DefaultHealthPath
+	}
+	if s.HTTP.ReadyPath == "" {
+		s.HTTP.ReadyPath = DefaultReadyPath
+	}
+	if ic := s.InitContainer; ic != nil && ic.Image == "" {
+		ic.Image = s.Image
+	}
+}
+
+// HTTPEnabled reports whether the worker serves HTTP (a Service, a port and
+// probes are generated); true unless spec.http.enabled is false.
+func (s *EventDrivenServiceSpec) HTTPEnabled() bool {
+	return s.HTTP == nil || s.HTTP.Enabled == nil || *s.HTTP.Enabled
+}
+
+// MergedResources is the size preset with spec.resources written over it,
+// key by key.
+func (s *EventDrivenServiceSpec) MergedResources() corev1.ResourceRequirements {
+	size := Sizes[s.Size]
+	r := corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: size.RequestCPU, corev1.ResourceMemory: size.RequestMemory},
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: size.LimitCPU, corev1.ResourceMemory: size.LimitMemory},
+	}
+	if o := s.Resources; o != nil {
+		maps.Copy(r.Requests, o.Requests)
+		maps.Copy(r.Limits, o.Limits)
+	}
+	return r
 }

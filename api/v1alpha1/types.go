@@ -59,6 +59,65 @@ type EventDrivenServiceSpec struct {
 	// +listType=atomic
 	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
 
+	// Command replaces the worker container's entrypoint, for example
+	// ["node", "dist/main.js"]. Omitted means the image's own ENTRYPOINT.
+	// The init container keeps its own command.
+	// +optional
+	// +listType=atomic
+	Command []string `json:"command,omitempty"`
+
+	// Args are the worker container's arguments, for example
+	// ["--mode=inbox"]. Omitted means the image's own CMD.
+	// +optional
+	// +listType=atomic
+	Args []string `json:"args,omitempty"`
+
+	// Env are plain environment variables, set in this order after
+	// NATS_URL, NATS_STREAM_NAME and NATS_CONSUMER_GROUP and before the
+	// variables of secretRefs and configMapRefs. Every name may be set only
+	// once across all of them.
+	// +optional
+	// +listType=atomic
+	Env []EnvVar `json:"env,omitempty"`
+
+	// ConfigMapRefs injects ConfigMaps as environment variables, like
+	// SecretRefs: single keys (after the secrets' keys), or every key
+	// (envFrom, after the secrets).
+	// +optional
+	// +listType=atomic
+	ConfigMapRefs []ConfigMapRef `json:"configMapRefs,omitempty"`
+
+	// Resources overrides the requests and limits of Size, key by key: a
+	// key written here replaces the preset's, the others stay. Requests may
+	// not exceed limits once both are merged. The init container gets the
+	// same resources.
+	// +optional
+	Resources *ResourceOverrides `json:"resources,omitempty"`
+
+	// HTTP is the worker's HTTP server: the port the Service targets and the
+	// probes use, and the probe paths. enabled: false is a worker without
+	// an HTTP server: no Service, no container port, no probes.
+	// +optional
+	HTTP *HTTP `json:"http,omitempty"`
+
+	// PodAnnotations are set on the pod template only (for example
+	// prometheus.io/scrape), never on the generated objects themselves.
+	// +optional
+	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
+
+	// TerminationGracePeriodSeconds is how long the worker may take to
+	// finish its messages after SIGTERM before it is killed. Omitted means
+	// the Kubernetes default (30).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+
+	// DisruptionBudget adds a policy/v1 PodDisruptionBudget named after the
+	// service, selecting its pods. Set exactly one of minAvailable and
+	// maxUnavailable.
+	// +optional
+	DisruptionBudget *DisruptionBudget `json:"disruptionBudget,omitempty"`
+
 	// InitContainer runs to completion before the worker starts, with the
 	// same image and environment, for example to migrate a database.
 	// +optional
@@ -94,6 +153,17 @@ type EventDrivenServiceSpec struct {
 	// +kubebuilder:validation:Type=object
 	// +kubebuilder:validation:Schemaless
 	CustomDeployment *runtime.RawExtension `json:"customDeployment,omitempty"`
+
+	// CustomService is an escape hatch like customDeployment: a
+	// strategic-merge patch applied last to the generated Service. It may not
+	// change apiVersion, kind, metadata.name, metadata.namespace, the labels
+	// eds-fn sets, or spec.selector. It is an error with http.enabled: false,
+	// which generates no Service.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:validation:Schemaless
+	CustomService *runtime.RawExtension `json:"customService,omitempty"`
 
 	// CustomScaledObject is an escape hatch: a JSON merge patch (RFC 7386:
 	// mappings merge, lists are replaced whole, null removes a field)
@@ -251,6 +321,10 @@ type InitContainer struct {
 	// +optional
 	// +listType=atomic
 	Args []string `json:"args,omitempty"`
+	// Image is the init container's image, for example
+	// "curlimages/curl:8.11.1". Omitted means spec.image.
+	// +optional
+	Image string `json:"image,omitempty"`
 }
 
 // Scaling is the KEDA tuning. Omitted fields take the platform defaults.

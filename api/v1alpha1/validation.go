@@ -138,6 +138,7 @@ func (s *EventDrivenServiceSpec) validate(p *field.Path) field.ErrorList {
 	if sc := s.Scaling; sc != nil {
 		errs = append(errs, sc.validate(p.Child("scaling"))...)
 	}
+	errs = append(errs, s.validatePod(p)...)
 	return errs
 }
 
@@ -145,17 +146,23 @@ func (s *EventDrivenServiceSpec) validate(p *field.Path) field.ErrorList {
 // become warning results (and lines on stderr), and never fail a build.
 func (e *EventDrivenService) Warnings() field.ErrorList {
 	var w field.ErrorList
-	if named, err := reference.ParseNormalizedNamed(e.Spec.Image); err == nil {
-		_, digested := named.(reference.Digested)
-		tagged, isTagged := named.(reference.Tagged)
-		if !digested && (!isTagged || tagged.Tag() == "latest") {
-			w = append(w, field.Invalid(field.NewPath("spec", "image"), e.Spec.Image, msgFloatingImage))
-		}
-	}
+	w = append(w, floatingImage(e.Spec.Image, field.NewPath("spec", "image"))...)
 	if l := e.Spec.PodSecurity; l != PodSecurityRestricted && slices.Contains(PodSecurityLevels, string(l)) {
 		w = append(w, field.Invalid(field.NewPath("spec", "podSecurity"), l, fmt.Sprintf(msgPodSecurityLowered, l, l)))
 	}
+	w = append(w, e.podWarnings()...)
 	return append(w, e.patchWarnings()...)
+}
+
+func floatingImage(image string, p *field.Path) field.ErrorList {
+	if named, err := reference.ParseNormalizedNamed(image); err == nil {
+		_, digested := named.(reference.Digested)
+		tagged, isTagged := named.(reference.Tagged)
+		if !digested && (!isTagged || tagged.Tag() == "latest") {
+			return field.ErrorList{field.Invalid(p, image, msgFloatingImage)}
+		}
+	}
+	return nil
 }
 
 // maxImageLength is far more than any real image reference: a registry host,
@@ -258,6 +265,7 @@ func (s *EventDrivenServiceSpec) validateEnv(p *field.Path) field.ErrorList {
 		EnvNATSStream:   p.Child("nats", "stream"),
 		EnvNATSConsumer: p.Child("nats", "consumer"),
 	}
+	errs = append(errs, s.validatePlainEnv(p, seen)...)
 	for i, ref := range s.SecretRefs {
 		rp := p.Child("secretRefs").Index(i)
 		errs = append(errs, validateSecretName(ref.Name, rp.Child("name"))...)
@@ -290,6 +298,7 @@ func (s *EventDrivenServiceSpec) validateEnv(p *field.Path) field.ErrorList {
 			seen[env.EnvName] = np
 		}
 	}
+	errs = append(errs, s.validateConfigMapRefs(p, seen)...)
 	return errs
 }
 

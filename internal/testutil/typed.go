@@ -8,6 +8,7 @@ import (
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -47,6 +48,8 @@ func typedObject(n *yaml.RNode) (any, error) {
 		obj = &corev1.Secret{}
 	case "apps/v1 Deployment":
 		obj = &appsv1.Deployment{}
+	case "policy/v1 PodDisruptionBudget":
+		obj = &policyv1.PodDisruptionBudget{}
 	case "keda.sh/v1alpha1 ScaledObject":
 		obj = &kedav1alpha1.ScaledObject{}
 	case "keda.sh/v1alpha1 ScaledJob":

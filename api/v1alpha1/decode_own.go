@@ -1,0 +1,36 @@
+package v1alpha1
+
+import (
+	"reflect"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+var (
+	quantityType    = reflect.TypeOf(resource.Quantity{})
+	intOrStringType = reflect.TypeOf(intstr.IntOrString{})
+)
+
+// checkOwnDecoding checks the values of types that decode themselves and
+// would otherwise fail the whole document without a path: a quantity that
+// does not parse, an int-or-string that is neither.
+func checkOwnDecoding(n *yaml.Node, t reflect.Type, p *field.Path) *field.Error {
+	scalar := n.Kind == yaml.ScalarNode
+	switch t {
+	case quantityType:
+		numberOrString := scalar && (n.Tag == yaml.NodeTagString || n.Tag == yaml.NodeTagInt || n.Tag == yaml.NodeTagFloat)
+		if _, err := resource.ParseQuantity(n.Value); !numberOrString || err != nil {
+			return field.Invalid(p, describeValue(n, ""), `must be a quantity such as "500m", "2" or "1Gi"`)
+		}
+	case intOrStringType:
+		_, err := strconv.ParseInt(n.Value, 10, 32)
+		if !scalar || (n.Tag != yaml.NodeTagString && (n.Tag != yaml.NodeTagInt || err != nil)) {
+			return field.Invalid(p, describeValue(n, ""), `must be an integer or a percentage such as "50%"`)
+		}
+	}
+	return nil
+}
