@@ -483,3 +483,44 @@ func sumFile(t *testing.T, p string) string {
 	}
 	return fmt.Sprintf("%x", sha256.Sum256(b))
 }
+
+// TestImageKptEval runs the image imperatively, "kpt fn eval --image" with
+// KPT_FN_RUNTIME=podman: without a config (kpt passes an empty ConfigMap) it
+// leaves examples/kpt/package exactly as a render does (examples/kpt/expected,
+// Kptfile untouched), twice; with "-- kind=NATSHeadlessEndpoint endpoint=..."
+// it changes only the endpoint line.
+func TestImageKptEval(t *testing.T) {
+	img := theImage(t)
+	kpt := kptBinary(t)
+	eval := func(pkg map[string]string, fnArgs ...string) map[string]string {
+		t.Helper()
+		dir := t.TempDir()
+		testutil.WriteTree(t, dir, pkg)
+		args := []string{"fn", "eval", "--image", testImage, dir}
+		if len(fnArgs) > 0 {
+			args = append(append(args, "--"), fnArgs...)
+		}
+		cmd := exec.Command(kpt, args...)
+		cmd.Env = append(os.Environ(), append(img.env, "KPT_FN_RUNTIME=podman")...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("kpt %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return readTree(t, dir)
+	}
+	want := readTree(t, "kpt/expected")
+	got := eval(readTree(t, "kpt/package"))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("kpt fn eval --image left the package otherwise than render (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(got, eval(got)); diff != "" {
+		t.Errorf("a second kpt fn eval --image changed the package (-first +second):\n%s", diff)
+	}
+
+	const old, repaired = "natsServerMonitoringEndpoint: nats-headless.nats.svc.cluster.local:8222", "natsServerMonitoringEndpoint: nats-headless.streaming.svc:8222"
+	wantT := copyTree(want)
+	replace(wantT, "orders-worker.generated.yaml", old, repaired)
+	gotT := eval(want, "kind=NATSHeadlessEndpoint", "endpoint=nats-headless.streaming.svc:8222")
+	if diff := cmp.Diff(wantT, gotT); diff != "" {
+		t.Errorf("kpt fn eval --image of the transformer changed more or less than the endpoint (-want +got):\n%s", diff)
+	}
+}
