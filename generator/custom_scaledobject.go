@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	jsonpatch "github.com/evanphx/json-patch/v5"
@@ -77,6 +79,10 @@ func patchedScaledObject(eds *v1alpha1.EventDrivenService) (any, field.ErrorList
 		errs = append(errs, field.Invalid(p, "(patch)", se.Error()))
 	}
 	if len(errs) > 0 {
+		// The merged document's key order is not the patch's and is not
+		// stable from run to run: sort, so the same input gives the same
+		// report.
+		slices.SortStableFunc(errs, func(a, b *field.Error) int { return strings.Compare(a.Field, b.Field) })
 		return nil, errs, nil
 	}
 	want, err := asKEDA(so)
