@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +22,10 @@ type rendered struct {
 	name string // example/<dir> or golden/<case>
 	from string // where it came from
 	objs []object
+	// kedaWarns are the warnings eds-fn said KEDA's admission webhook
+	// gives this output (a golden case's warnings.txt quotes them): the
+	// webhook must give exactly these, and nothing else may be printed.
+	kedaWarns []string
 }
 
 // example is one example whose output the suite applies: a kustomization
@@ -185,7 +191,15 @@ func renderedOutputs(t *testing.T) []rendered {
 		if err != nil || len(objs) == 0 {
 			t.Fatalf("%s holds no objects (%v)", path, err)
 		}
-		out = append(out, rendered{name: "golden/" + caseName(dir), from: path, objs: objs})
+		warns, err := os.ReadFile(filepath.Join(dir, "warnings.txt"))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		var kedaWarns []string
+		for _, m := range kedaWarnQuote.FindAllStringSubmatch(string(warns), -1) {
+			kedaWarns = append(kedaWarns, m[1])
+		}
+		out = append(out, rendered{name: "golden/" + caseName(dir), from: path, objs: objs, kedaWarns: kedaWarns})
 	}
 	return out
 }
@@ -218,20 +232,20 @@ func TestServerSideValidity(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the API server rejects the output:\n%v", err)
 			}
-			expectQuiet(t, "apply --dry-run=server --validate=strict", res)
+			expectWarnings(t, "apply --dry-run=server --validate=strict", res, in.kedaWarns, true)
 			expectVerbs(t, res, len(objs), "created")
 
 			res, err = kubectl(nil, "apply", "--server-side", "--field-manager=eds-fn-e2e", "--dry-run=server", "--validate=strict", "-f", file)
 			if err != nil {
 				t.Fatalf("a server-side apply of the output is rejected:\n%v", err)
 			}
-			expectQuiet(t, "apply --server-side --dry-run=server --validate=strict", res)
+			expectWarnings(t, "apply --server-side --dry-run=server --validate=strict", res, in.kedaWarns, true)
 
 			res, err = kubectl(nil, "apply", "--validate=strict", "-f", file)
 			if err != nil {
 				t.Fatalf("creating the objects:\n%v", err)
 			}
-			expectQuiet(t, "apply --validate=strict", res)
+			expectWarnings(t, "apply --validate=strict", res, in.kedaWarns, true)
 			expectVerbs(t, res, len(objs), "created")
 
 			before := snapshots(t, objs)
@@ -239,7 +253,10 @@ func TestServerSideValidity(t *testing.T) {
 			if err != nil {
 				t.Fatalf("applying a second time:\n%v", err)
 			}
-			expectQuiet(t, "second apply", res)
+			// An unchanged object is not sent again, so the webhook may
+			// not be asked: its warnings may be missing, nothing else may
+			// appear.
+			expectWarnings(t, "second apply", res, in.kedaWarns, false)
 			expectUnchanged(t, file, objs, res)
 			after := snapshots(t, objs)
 			for _, o := range objs {
@@ -283,6 +300,41 @@ func TestServerSideValidity(t *testing.T) {
 
 // expectQuiet fails on anything kubectl printed to stderr: warnings about
 // unknown, duplicate or deprecated fields land there.
+// kedaWarnQuote finds, in eds-fn's warnings, the words it quotes from KEDA's
+// admission webhook (generator/keda_webhook.go).
+var kedaWarnQuote = regexp.MustCompile(`KEDA's admission webhook warns: "([^"]+)"`)
+
+// expectWarnings is expectQuiet for an output about which eds-fn warned
+// that KEDA's webhook would warn: each "Warning:" line kubectl printed must
+// be one of want, and with all, each of want must have been printed, which
+// proves eds-fn's mirror of the webhook says what the real one says.
+func expectWarnings(t *testing.T, what string, res result, want []string, all bool) {
+	t.Helper()
+	if len(want) == 0 {
+		expectQuiet(t, what, res)
+		return
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(res.stderr), "\n") {
+		if line == "" {
+			continue
+		}
+		msg, ok := strings.CutPrefix(line, "Warning: ")
+		if !ok || !slices.Contains(want, msg) {
+			t.Errorf("kubectl %s printed on stderr what eds-fn did not warn about:\n%s", what, line)
+			continue
+		}
+		seen[msg] = true
+	}
+	if all {
+		for _, w := range want {
+			if !seen[w] {
+				t.Errorf("kubectl %s: eds-fn warned that KEDA's webhook says %q, but it did not:\n%s", what, w, res.stderr)
+			}
+		}
+	}
+}
+
 func expectQuiet(t *testing.T, what string, res result) {
 	t.Helper()
 	if s := strings.TrimSpace(res.stderr); s != "" {
