@@ -77,32 +77,13 @@ func HelmValues(n int) string {
 	var b strings.Builder
 	b.WriteString("services:\n")
 	for i := range n {
+		name := ServiceName(i)
 		fmt.Fprintf(&b, `- name: %[1]s
   namespace: %[2]s
   labels:
     team: team-%[3]d
-  image: ghcr.io/acme/%[1]s:v1.%[4]d.0
-  size: small
-  nats:
-    stream: STREAM_%[4]d
-    consumer: %[1]s
-  secretRefs:
-  - name: %[1]s-db
-    env:
-    - {secretKey: endpoint, envName: POSTGRES_HOST}
-    - {secretKey: password, envName: POSTGRES_PASSWORD}
-  - name: %[1]s-keys
-    envFrom: true
-  imagePullSecrets:
-  - name: ghcr-pull-secret
-  initContainer:
-    command: ["/bin/sh", "-c"]
-    args: ["./migrate up"]
-  scaling:
-    minReplicas: 1
-    maxReplicas: 20
-    lagThreshold: 50
-`, ServiceName(i), Namespace, i%7, i)
+`, name, Namespace, i%7)
+		b.WriteString(serviceSpec(name, i))
 	}
 	return b.String()
 }

@@ -40,8 +40,15 @@ metadata:
 			b.WriteString("    " + a + "\n")
 		}
 	}
-	fmt.Fprintf(&b, `spec:
-  image: ghcr.io/acme/%[1]s:v1.%[2]d.0
+	b.WriteString("spec:\n")
+	b.WriteString(serviceSpec(name, i))
+	return b.String()
+}
+
+// serviceSpec is the spec of Service(i) at an indent of two spaces: the
+// EventDrivenService's and, in the same words, the Helm values entry's.
+func serviceSpec(name string, i int) string {
+	return fmt.Sprintf(`  image: ghcr.io/acme/%[1]s:v1.%[2]d.0
   size: small
   nats:
     stream: STREAM_%[2]d
@@ -63,7 +70,6 @@ metadata:
     maxReplicas: 20
     lagThreshold: 50
 `, name, i)
-	return b.String()
 }
 
 const rlHeader = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
