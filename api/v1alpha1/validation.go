@@ -282,20 +282,7 @@ func (s *EventDrivenServiceSpec) validateEnv(p *field.Path) field.ErrorList {
 					errs = append(errs, field.Invalid(ep.Child("secretKey"), env.SecretKey, msg))
 				}
 			}
-			np := ep.Child("envName")
-			if env.EnvName == "" {
-				errs = append(errs, field.Required(np, "the environment variable to set, for example \"POSTGRES_PASSWORD\""))
-				continue
-			}
-			for _, msg := range validation.IsEnvVarName(env.EnvName) {
-				errs = append(errs, field.Invalid(np, env.EnvName, msg))
-			}
-			if first, dup := seen[env.EnvName]; dup {
-				errs = append(errs, field.Invalid(np, env.EnvName,
-					fmt.Sprintf("already set by %s; each environment variable may be set only once", first)))
-				continue
-			}
-			seen[env.EnvName] = np
+			errs = append(errs, checkEnvName(env.EnvName, ep.Child("envName"), seen, "POSTGRES_PASSWORD")...)
 		}
 	}
 	errs = append(errs, s.validateConfigMapRefs(p, seen)...)

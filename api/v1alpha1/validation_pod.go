@@ -175,7 +175,7 @@ func validResourceName(name string) bool {
 func (s *EventDrivenServiceSpec) validatePlainEnv(p *field.Path, seen map[string]*field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for i, e := range s.Env {
-		errs = append(errs, checkEnvName(e.Name, p.Child("env").Index(i).Child("name"), seen)...)
+		errs = append(errs, checkEnvName(e.Name, p.Child("env").Index(i).Child("name"), seen, "NODE_ENV")...)
 	}
 	return errs
 }
@@ -206,17 +206,19 @@ func (s *EventDrivenServiceSpec) validateConfigMapRefs(p *field.Path, seen map[s
 					errs = append(errs, field.Invalid(ep.Child("configMapKey"), env.ConfigMapKey, msg))
 				}
 			}
-			errs = append(errs, checkEnvName(env.EnvName, ep.Child("envName"), seen)...)
+			errs = append(errs, checkEnvName(env.EnvName, ep.Child("envName"), seen, "NODE_ENV")...)
 		}
 	}
 	return errs
 }
 
-// checkEnvName checks one variable name and records where it was set, so
-// that a second one of that name is an error naming the first.
-func checkEnvName(name string, np *field.Path, seen map[string]*field.Path) field.ErrorList {
+// checkEnvName checks one variable name (of spec.env, secretRefs[].env or
+// configMapRefs[].env) and records where it was set, so that a second one
+// of that name is an error naming the first. example is the name the
+// message suggests when it is missing.
+func checkEnvName(name string, np *field.Path, seen map[string]*field.Path, example string) field.ErrorList {
 	if name == "" {
-		return field.ErrorList{field.Required(np, "the environment variable to set, for example \"NODE_ENV\"")}
+		return field.ErrorList{field.Required(np, fmt.Sprintf("the environment variable to set, for example %q", example))}
 	}
 	var errs field.ErrorList
 	for _, msg := range validation.IsEnvVarName(name) {
