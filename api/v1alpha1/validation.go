@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/distribution/reference"
 	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -155,12 +154,8 @@ func (e *EventDrivenService) Warnings() field.ErrorList {
 }
 
 func floatingImage(image string, p *field.Path) field.ErrorList {
-	if named, err := reference.ParseNormalizedNamed(image); err == nil {
-		_, digested := named.(reference.Digested)
-		tagged, isTagged := named.(reference.Tagged)
-		if !digested && (!isTagged || tagged.Tag() == "latest") {
-			return field.ErrorList{field.Invalid(p, image, msgFloatingImage)}
-		}
+	if ref, err := parseImageRef(image); err == nil && ref.digest == "" && (ref.tag == "" || ref.tag == "latest") {
+		return field.ErrorList{field.Invalid(p, image, msgFloatingImage)}
 	}
 	return nil
 }
@@ -177,7 +172,7 @@ func validateImage(image string, p *field.Path) field.ErrorList {
 		// Longer than any registry accepts; and parsing it would take long.
 		return field.ErrorList{field.TooLong(p, "", maxImageLength)}
 	}
-	if _, err := reference.ParseNormalizedNamed(image); err != nil {
+	if _, err := parseImageRef(image); err != nil {
 		return field.ErrorList{field.Invalid(p, image,
 			fmt.Sprintf("not a valid image reference (%v); write [registry/]repository[:tag][@digest], for example \"ghcr.io/org/worker:v1.2.3\"", err))}
 	}
