@@ -146,21 +146,21 @@ func isPathComponent(s string) bool {
 // isDomain: a host name or an IPv6 address in brackets, then an optional
 // :port.
 func isDomain(s string) bool {
-	var host, port string
+	var port string
 	hasPort := false
 	if strings.HasPrefix(s, "[") {
 		end := strings.IndexByte(s, ']') + 1
 		if end < 3 || span(s[1:end-1], hexDigits+":") != end-2 {
 			return false
 		}
-		host, port = s[:end], s[end:]
-		if port != "" {
+		if port = s[end:]; port != "" {
 			if port[0] != ':' {
 				return false
 			}
 			port, hasPort = port[1:], true
 		}
 	} else {
+		var host string
 		host, port, hasPort = strings.Cut(s, ":")
 		if !isHostName(host) {
 			return false
