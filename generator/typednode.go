@@ -53,7 +53,8 @@ func (w *jsonWalk) typed(v reflect.Value) (*yaml.Node, error) {
 		return w.scalar(yaml.NodeTagNull, "null"), nil
 	}
 	t := v.Type()
-	if marshalsItself(t) {
+	info := infoOf(t)
+	if info.marshals {
 		if !v.CanInterface() {
 			return nil, errOtherShape
 		}
@@ -69,7 +70,7 @@ func (w *jsonWalk) typed(v reflect.Value) (*yaml.Node, error) {
 		}
 		return w.typed(v.Elem())
 	case reflect.Struct:
-		return w.object(v)
+		return w.object(v, info.fields)
 	case reflect.Map:
 		return w.mapping(v)
 	case reflect.Slice:
@@ -108,9 +109,26 @@ func (w *jsonWalk) typed(v reflect.Value) (*yaml.Node, error) {
 	return nil, errOtherShape // floats and what encoding/json refuses
 }
 
-func marshalsItself(t reflect.Type) bool {
-	return t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
-		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType))
+// typeInfo is what typedNode needs to know of a type, found once: reflect's
+// Implements is too slow to ask for every value.
+type typeInfo struct {
+	marshals bool       // it marshals itself, or its pointer does
+	fields   []encField // a struct's; nil when typedNode leaves it to jsonNode
+}
+
+var typeInfos sync.Map // reflect.Type → *typeInfo
+
+func infoOf(t reflect.Type) *typeInfo {
+	if i, ok := typeInfos.Load(t); ok {
+		return i.(*typeInfo)
+	}
+	info := &typeInfo{marshals: t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
+		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType))}
+	if t.Kind() == reflect.Struct && !info.marshals {
+		info.fields = fieldsOf(t)
+	}
+	typeInfos.Store(t, info)
+	return info
 }
 
 // marshaled is the node of a value that marshals itself, through
@@ -131,8 +149,7 @@ func (w *jsonWalk) scalar(tag, value string) *yaml.Node {
 	return n
 }
 
-func (w *jsonWalk) object(v reflect.Value) (*yaml.Node, error) {
-	fields := fieldsOf(v.Type())
+func (w *jsonWalk) object(v reflect.Value, fields []encField) (*yaml.Node, error) {
 	if fields == nil {
 		return nil, errOtherShape
 	}
@@ -149,7 +166,7 @@ fields:
 			}
 			fv = fv.Field(i)
 		}
-		if f.omitEmpty && isEmptyValue(fv) || f.omitZero && isZero(fv) {
+		if f.omitEmpty && isEmptyValue(fv) || f.isZero != nil && f.isZero(fv) {
 			continue
 		}
 		c, err := w.typed(fv)
@@ -196,21 +213,17 @@ func validUTF8(s string) string {
 
 // encField is a struct field as encoding/json sees it.
 type encField struct {
-	name                string
-	index               []int
-	omitEmpty, omitZero bool
+	name      string
+	index     []int
+	omitEmpty bool
+	isZero    func(reflect.Value) bool // for omitzero
 }
-
-var fieldCache sync.Map // reflect.Type → []encField; nil for another shape
 
 // fieldsOf lists the JSON fields of struct t in encoding/json's order, or
 // nil for a struct whose fields encoding/json would treat in a way
 // typedNode does not: embedded fields that are not plain structs or whose
 // names clash, ",string", names that are not plain.
 func fieldsOf(t reflect.Type) []encField {
-	if f, ok := fieldCache.Load(t); ok {
-		return f.([]encField)
-	}
 	fields, ok := appendFields(nil, t, nil)
 	seen := map[string]bool{}
 	for _, f := range fields {
@@ -222,7 +235,6 @@ func fieldsOf(t reflect.Type) []encField {
 	} else if fields == nil {
 		fields = []encField{} // struct{}: {}
 	}
-	fieldCache.Store(t, fields)
 	return fields
 }
 
@@ -257,7 +269,11 @@ func appendFields(out []encField, t reflect.Type, index []int) ([]encField, bool
 		if !plainName(name) || opts.has("string") {
 			return nil, false
 		}
-		out = append(out, encField{name: name, index: at, omitEmpty: opts.has("omitempty"), omitZero: opts.has("omitzero")})
+		f := encField{name: name, index: at, omitEmpty: opts.has("omitempty")}
+		if opts.has("omitzero") {
+			f.isZero = zeroTest(sf.Type)
+		}
+		out = append(out, f)
 	}
 	return out, true
 }
@@ -312,25 +328,26 @@ func isEmptyValue(v reflect.Value) bool {
 	return v.IsZero()
 }
 
-// isZero is encoding/json's test for omitzero: the type's IsZero method
-// when it has one, else the zero value.
-func isZero(v reflect.Value) bool {
-	t := v.Type()
+// zeroTest is encoding/json's test for omitzero on a field of type t: the
+// type's IsZero method when it has one, else the zero value.
+func zeroTest(t reflect.Type) func(reflect.Value) bool {
+	isZero := func(v reflect.Value) bool { return v.Interface().(interface{ IsZero() bool }).IsZero() }
 	switch {
 	case (t.Kind() == reflect.Interface || t.Kind() == reflect.Pointer) && t.Implements(isZeroerType):
-		if v.IsNil() || t.Kind() == reflect.Interface && v.Elem().Kind() == reflect.Pointer && v.Elem().IsNil() {
-			return true
+		return func(v reflect.Value) bool {
+			return v.IsNil() || t.Kind() == reflect.Interface && v.Elem().Kind() == reflect.Pointer && v.Elem().IsNil() || isZero(v)
 		}
 	case t.Implements(isZeroerType):
+		return isZero
 	case reflect.PointerTo(t).Implements(isZeroerType):
-		if !v.CanAddr() {
-			c := reflect.New(t).Elem()
-			c.Set(v)
-			v = c
+		return func(v reflect.Value) bool {
+			if !v.CanAddr() {
+				c := reflect.New(t).Elem()
+				c.Set(v)
+				v = c
+			}
+			return isZero(v.Addr())
 		}
-		v = v.Addr()
-	default:
-		return v.IsZero()
 	}
-	return v.Interface().(interface{ IsZero() bool }).IsZero()
+	return reflect.Value.IsZero
 }
