@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -252,7 +253,7 @@ func appendFields(out []encField, t reflect.Type, index []int) ([]encField, bool
 		if tag == "-" || !sf.IsExported() && (!sf.Anonymous || et.Kind() != reflect.Struct) {
 			continue
 		}
-		name, opts := parseTag(tag)
+		name, opts, _ := strings.Cut(tag, ",")
 		at := append(index[:len(index):len(index)], i)
 		if sf.Anonymous && name == "" && et.Kind() == reflect.Struct {
 			// Its fields are promoted, as Go promotes them (an unexported
@@ -266,11 +267,11 @@ func appendFields(out []encField, t reflect.Type, index []int) ([]encField, bool
 		if name == "" {
 			name = sf.Name
 		}
-		if !plainName(name) || opts.has("string") {
+		if !plainName(name) || hasOption(opts, "string") {
 			return nil, false
 		}
-		f := encField{name: name, index: at, omitEmpty: opts.has("omitempty")}
-		if opts.has("omitzero") {
+		f := encField{name: name, index: at, omitEmpty: hasOption(opts, "omitempty")}
+		if hasOption(opts, "omitzero") {
 			f.isZero = zeroTest(sf.Type)
 		}
 		out = append(out, f)
@@ -278,30 +279,14 @@ func appendFields(out []encField, t reflect.Type, index []int) ([]encField, bool
 	return out, true
 }
 
-type tagOptions string
-
-func parseTag(tag string) (string, tagOptions) {
-	for i := 0; i < len(tag); i++ {
-		if tag[i] == ',' {
-			return tag[:i], tagOptions(tag[i+1:])
-		}
-	}
-	return tag, ""
-}
-
-func (o tagOptions) has(name string) bool {
-	for s := string(o); s != ""; {
-		var next string
-		for i := 0; i < len(s); i++ {
-			if s[i] == ',' {
-				s, next = s[:i], s[i+1:]
-				break
-			}
-		}
-		if s == name {
+// hasOption reports whether the options after a json tag's name include o.
+func hasOption(opts, o string) bool {
+	for opts != "" {
+		var this string
+		this, opts, _ = strings.Cut(opts, ",")
+		if this == o {
 			return true
 		}
-		s = next
 	}
 	return false
 }
