@@ -83,7 +83,7 @@ type pair struct {
 
 func (w *jsonWalk) node() *yaml.Node {
 	if len(w.nodes) == cap(w.nodes) {
-		w.nodes = make([]yaml.Node, 0, 16) // not when countValues is right
+		w.nodes = make([]yaml.Node, 0, 64) // typedNode's, or when countValues is wrong
 	}
 	w.nodes = w.nodes[:len(w.nodes)+1]
 	return &w.nodes[len(w.nodes)-1]
@@ -100,6 +100,28 @@ func (w *jsonWalk) children(k int) []*yaml.Node {
 	return c
 }
 
+// mappingOf makes n the mapping of the pairs from base on, which it pops:
+// keys in go-yaml v2's order, {} when there are none.
+func (w *jsonWalk) mappingOf(n *yaml.Node, base int) {
+	pairs := w.pairs[base:]
+	// v2KeyLess finds no two distinct keys equal: the order does not
+	// depend on the JSON's.
+	slices.SortFunc(pairs, func(a, b pair) int {
+		if v2KeyLess(a.key, b.key) {
+			return -1
+		}
+		return 1
+	})
+	*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: w.children(2 * len(pairs))}
+	for _, p := range pairs {
+		n.Content = append(n.Content, w.key(p.key), p.value)
+	}
+	w.pairs = w.pairs[:base]
+	if len(n.Content) == 0 {
+		n.Style = yaml.FlowStyle
+	}
+}
+
 func (w *jsonWalk) value() *yaml.Node {
 	n := w.node()
 	switch w.s[w.i] {
@@ -113,20 +135,9 @@ func (w *jsonWalk) value() *yaml.Node {
 			w.i++ // ':'
 			w.pairs = append(w.pairs, pair{k, w.value()})
 		}
-		pairs := w.pairs[base:]
-		// v2KeyLess finds no two distinct keys equal: the order does not
-		// depend on the JSON's.
-		slices.SortFunc(pairs, func(a, b pair) int {
-			if v2KeyLess(a.key, b.key) {
-				return -1
-			}
-			return 1
-		})
-		*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: w.children(2 * len(pairs))}
-		for _, p := range pairs {
-			n.Content = append(n.Content, w.key(p.key), p.value)
-		}
-		w.pairs = w.pairs[:base]
+		w.i++
+		w.mappingOf(n, base)
+		return n
 	case '[':
 		base := len(w.elems)
 		for w.i++; w.s[w.i] != ']'; {

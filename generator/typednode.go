@@ -1,0 +1,338 @@
+package generator
+
+import (
+	"encoding"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// typedNode is jsonNode without encoding/json's start-up cost: the first
+// json.Marshal of a Deployment builds an encoder for every type a
+// Deployment can hold (PodSpec, every volume source, ...), about a fifth of
+// a one-service run (BENCHMARKS.md). typedNode walks the value instead, so
+// only the fields that are set are visited, and makes the nodes jsonNode
+// would make of json.Marshal's output. It follows encoding/json's rules for
+// the shapes the API types have (tagged fields, omitempty and omitzero,
+// promoted embedded structs, pointers, interfaces, string-keyed maps) and
+// hands the rest to jsonNode: a value that marshals itself (quantities,
+// int-or-strings, timestamps) is json.Marshal'ed alone, and an object with
+// any other shape (a float, []byte, a ",string" option, clashing embedded
+// fields) is rendered whole by jsonNode. TestTypedNodeMatchesJSONNode and
+// FuzzTypedNode hold it to jsonNode.
+func typedNode(obj any) (*yaml.RNode, error) {
+	w := &jsonWalk{}
+	root, err := w.typed(reflect.ValueOf(obj))
+	if errors.Is(err, errOtherShape) {
+		return jsonNode(obj)
+	}
+	if err != nil {
+		return nil, err
+	}
+	doc := w.node()
+	*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
+	return yaml.NewRNode(doc), nil
+}
+
+// errOtherShape: a value typedNode leaves to jsonNode.
+var errOtherShape = errors.New("a shape typedNode does not render")
+
+var (
+	marshalerType     = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	isZeroerType      = reflect.TypeFor[interface{ IsZero() bool }]()
+)
+
+func (w *jsonWalk) typed(v reflect.Value) (*yaml.Node, error) {
+	if !v.IsValid() {
+		return w.scalar(yaml.NodeTagNull, "null"), nil
+	}
+	t := v.Type()
+	info := infoOf(t)
+	if info.marshals {
+		if !v.CanInterface() {
+			return nil, errOtherShape
+		}
+		if t.Kind() != reflect.Pointer && v.CanAddr() {
+			v = v.Addr() // as encoding/json calls a pointer method
+		}
+		return w.marshaled(v.Interface())
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return w.scalar(yaml.NodeTagNull, "null"), nil
+		}
+		return w.typed(v.Elem())
+	case reflect.Struct:
+		return w.object(v, info.fields)
+	case reflect.Map:
+		return w.mapping(v)
+	case reflect.Slice:
+		if v.IsNil() {
+			return w.scalar(yaml.NodeTagNull, "null"), nil
+		}
+		fallthrough
+	case reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return nil, errOtherShape // base64
+		}
+		n := w.node()
+		*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: make([]*yaml.Node, v.Len())}
+		for i := range v.Len() {
+			c, err := w.typed(v.Index(i))
+			if err != nil {
+				return nil, err
+			}
+			n.Content[i] = c
+		}
+		if v.Len() == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		return n, nil
+	case reflect.String:
+		n := w.node()
+		*n = stringNode(validUTF8(v.String()), false)
+		return n, nil
+	case reflect.Bool:
+		return w.scalar(yaml.NodeTagBool, strconv.FormatBool(v.Bool())), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return w.scalar(yaml.NodeTagInt, strconv.FormatInt(v.Int(), 10)), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return w.scalar(yaml.NodeTagInt, strconv.FormatUint(v.Uint(), 10)), nil
+	}
+	return nil, errOtherShape // floats and what encoding/json refuses
+}
+
+// typeInfo is what typedNode needs to know of a type, found once: reflect's
+// Implements is too slow to ask for every value.
+type typeInfo struct {
+	marshals bool       // it marshals itself, or its pointer does
+	fields   []encField // a struct's; nil when typedNode leaves it to jsonNode
+}
+
+var typeInfos sync.Map // reflect.Type → *typeInfo
+
+func infoOf(t reflect.Type) *typeInfo {
+	if i, ok := typeInfos.Load(t); ok {
+		return i.(*typeInfo)
+	}
+	info := &typeInfo{marshals: t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
+		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType))}
+	if t.Kind() == reflect.Struct && !info.marshals {
+		info.fields = fieldsOf(t)
+	}
+	typeInfos.Store(t, info)
+	return info
+}
+
+// marshaled is the node of a value that marshals itself, through
+// json.Marshal, whose encoders for such types are small.
+func (w *jsonWalk) marshaled(v any) (*yaml.Node, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	w.s, w.i = string(data), 0
+	n := w.value()
+	return n, w.err
+}
+
+func (w *jsonWalk) scalar(tag, value string) *yaml.Node {
+	n := w.node()
+	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+	return n
+}
+
+func (w *jsonWalk) object(v reflect.Value, fields []encField) (*yaml.Node, error) {
+	if fields == nil {
+		return nil, errOtherShape
+	}
+	n, base := w.node(), len(w.pairs)
+fields:
+	for _, f := range fields {
+		fv := v
+		for _, i := range f.index {
+			if fv.Kind() == reflect.Pointer {
+				if fv.IsNil() {
+					continue fields // a field of a nil embedded struct
+				}
+				fv = fv.Elem()
+			}
+			fv = fv.Field(i)
+		}
+		if f.omitEmpty && isEmptyValue(fv) || f.isZero != nil && f.isZero(fv) {
+			continue
+		}
+		c, err := w.typed(fv)
+		if err != nil {
+			return nil, err
+		}
+		w.pairs = append(w.pairs, pair{f.name, c})
+	}
+	w.mappingOf(n, base)
+	return n, nil
+}
+
+func (w *jsonWalk) mapping(v reflect.Value) (*yaml.Node, error) {
+	if v.IsNil() {
+		return w.scalar(yaml.NodeTagNull, "null"), nil
+	}
+	if v.Type().Key().Kind() != reflect.String {
+		return nil, errOtherShape
+	}
+	n, base := w.node(), len(w.pairs)
+	for it := v.MapRange(); it.Next(); {
+		c, err := w.typed(it.Value())
+		if err != nil {
+			return nil, err
+		}
+		w.pairs = append(w.pairs, pair{validUTF8(it.Key().String()), c})
+	}
+	w.mappingOf(n, base)
+	return n, nil
+}
+
+// validUTF8 is s as encoding/json writes it: each byte that is not part of
+// a UTF-8 sequence becomes U+FFFD.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for _, r := range s {
+		b = utf8.AppendRune(b, r) // ranging gives U+FFFD per bad byte
+	}
+	return string(b)
+}
+
+// encField is a struct field as encoding/json sees it.
+type encField struct {
+	name      string
+	index     []int
+	omitEmpty bool
+	isZero    func(reflect.Value) bool // for omitzero
+}
+
+// fieldsOf lists the JSON fields of struct t in encoding/json's order, or
+// nil for a struct whose fields encoding/json would treat in a way
+// typedNode does not: embedded fields that are not plain structs or whose
+// names clash, ",string", names that are not plain.
+func fieldsOf(t reflect.Type) []encField {
+	fields, ok := appendFields(nil, t, nil)
+	seen := map[string]bool{}
+	for _, f := range fields {
+		ok = ok && !seen[f.name]
+		seen[f.name] = true
+	}
+	if !ok {
+		fields = nil
+	} else if fields == nil {
+		fields = []encField{} // struct{}: {}
+	}
+	return fields
+}
+
+func appendFields(out []encField, t reflect.Type, index []int) ([]encField, bool) {
+	if len(index) > 8 {
+		return nil, false // a struct that embeds itself through pointers
+	}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		et := sf.Type
+		if et.Kind() == reflect.Pointer {
+			et = et.Elem()
+		}
+		tag := sf.Tag.Get("json")
+		if tag == "-" || !sf.IsExported() && (!sf.Anonymous || et.Kind() != reflect.Struct) {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		at := append(index[:len(index):len(index)], i)
+		if sf.Anonymous && name == "" && et.Kind() == reflect.Struct {
+			// Its fields are promoted, as Go promotes them (an unexported
+			// type's too: reflect lets them be read).
+			var ok bool
+			if out, ok = appendFields(out, et, at); !ok {
+				return nil, false
+			}
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		if !plainName(name) || hasOption(opts, "string") {
+			return nil, false
+		}
+		f := encField{name: name, index: at, omitEmpty: hasOption(opts, "omitempty")}
+		if hasOption(opts, "omitzero") {
+			f.isZero = zeroTest(sf.Type)
+		}
+		out = append(out, f)
+	}
+	return out, true
+}
+
+// hasOption reports whether the options after a json tag's name include o.
+func hasOption(opts, o string) bool {
+	for opts != "" {
+		var this string
+		this, opts, _ = strings.Cut(opts, ",")
+		if this == o {
+			return true
+		}
+	}
+	return false
+}
+
+// plainName: a field name that encoding/json takes as written and that
+// needs no escaping.
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isEmptyValue is encoding/json's test for omitempty.
+func isEmptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Struct:
+		return false
+	}
+	return v.IsZero()
+}
+
+// zeroTest is encoding/json's test for omitzero on a field of type t: the
+// type's IsZero method when it has one, else the zero value.
+func zeroTest(t reflect.Type) func(reflect.Value) bool {
+	isZero := func(v reflect.Value) bool { return v.Interface().(interface{ IsZero() bool }).IsZero() }
+	switch {
+	case (t.Kind() == reflect.Interface || t.Kind() == reflect.Pointer) && t.Implements(isZeroerType):
+		return func(v reflect.Value) bool {
+			return v.IsNil() || t.Kind() == reflect.Interface && v.Elem().Kind() == reflect.Pointer && v.Elem().IsNil() || isZero(v)
+		}
+	case t.Implements(isZeroerType):
+		return isZero
+	case reflect.PointerTo(t).Implements(isZeroerType):
+		return func(v reflect.Value) bool {
+			if !v.CanAddr() {
+				c := reflect.New(t).Elem()
+				c.Set(v)
+				v = c
+			}
+			return isZero(v.Addr())
+		}
+	}
+	return reflect.Value.IsZero
+}
