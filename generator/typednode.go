@@ -27,8 +27,18 @@ import (
 // fields) is rendered whole by jsonNode. TestTypedNodeMatchesJSONNode and
 // FuzzTypedNode hold it to jsonNode.
 func typedNode(obj any) (*yaml.RNode, error) {
+	v := reflect.ValueOf(obj)
 	w := &jsonWalk{}
-	root, err := w.typed(reflect.ValueOf(obj))
+	if v.IsValid() {
+		// One block of nodes and one of pointers, as large as the last
+		// object of this type needed: services generate alike.
+		if h, ok := sizeHints.Load(v.Type()); ok {
+			h := h.([2]int)
+			w.nodes, w.ptrs = make([]yaml.Node, 0, h[0]), make([]*yaml.Node, 0, h[1])
+		}
+		defer func() { sizeHints.Store(v.Type(), [2]int{w.made + 1, w.pointed}) }()
+	}
+	root, err := w.typed(v)
 	if errors.Is(err, errOtherShape) {
 		return jsonNode(obj)
 	}
@@ -39,6 +49,8 @@ func typedNode(obj any) (*yaml.RNode, error) {
 	*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	return yaml.NewRNode(doc), nil
 }
+
+var sizeHints sync.Map // reflect.Type → [2]int{nodes, child pointers}
 
 // errOtherShape: a value typedNode leaves to jsonNode.
 var errOtherShape = errors.New("a shape typedNode does not render")
@@ -84,13 +96,13 @@ func (w *jsonWalk) typed(v reflect.Value) (*yaml.Node, error) {
 			return nil, errOtherShape // base64
 		}
 		n := w.node()
-		*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: make([]*yaml.Node, v.Len())}
+		*n = yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: w.children(v.Len())}
 		for i := range v.Len() {
 			c, err := w.typed(v.Index(i))
 			if err != nil {
 				return nil, err
 			}
-			n.Content[i] = c
+			n.Content = append(n.Content, c)
 		}
 		if v.Len() == 0 {
 			n.Style = yaml.FlowStyle

@@ -74,6 +74,8 @@ type jsonWalk struct {
 	ptrs  []*yaml.Node // the children of every collection, in turn
 	pairs []pair       // the pairs of the mappings being read
 	elems []*yaml.Node // the elements of the sequences being read
+
+	made, pointed int // nodes and child pointers handed out
 }
 
 type pair struct {
@@ -83,9 +85,12 @@ type pair struct {
 
 func (w *jsonWalk) node() *yaml.Node {
 	if len(w.nodes) == cap(w.nodes) {
-		w.nodes = make([]yaml.Node, 0, 64) // typedNode's, or when countValues is wrong
+		// typedNode's blocks, or when countValues is wrong: each twice
+		// the last, so that at most half of the last is left unused.
+		w.nodes = make([]yaml.Node, 0, min(max(2*cap(w.nodes), 32), 1024))
 	}
 	w.nodes = w.nodes[:len(w.nodes)+1]
+	w.made++
 	return &w.nodes[len(w.nodes)-1]
 }
 
@@ -93,10 +98,14 @@ func (w *jsonWalk) node() *yaml.Node {
 // adding a field later) copies instead of writing over a neighbour's.
 func (w *jsonWalk) children(k int) []*yaml.Node {
 	if len(w.ptrs)+k > cap(w.ptrs) {
-		return make([]*yaml.Node, 0, k)
+		if k > 256 {
+			return make([]*yaml.Node, 0, k)
+		}
+		w.ptrs = make([]*yaml.Node, 0, min(max(2*cap(w.ptrs), 64), 2048))
 	}
 	c := w.ptrs[len(w.ptrs) : len(w.ptrs) : len(w.ptrs)+k]
 	w.ptrs = w.ptrs[:len(w.ptrs)+k]
+	w.pointed += k
 	return c
 }
 
