@@ -24,7 +24,7 @@ import (
 // hands the rest to jsonNode: a value that marshals itself (quantities,
 // int-or-strings, timestamps) is json.Marshal'ed alone, and an object with
 // any other shape (a float, []byte, a ",string" option, clashing embedded
-// fields) is rendered whole by jsonNode. TestTypedNodeMatchesJSONNode and
+// fields) is rendered whole by jsonNode. The TestTypedNode tests and
 // FuzzTypedNode hold it to jsonNode.
 func typedNode(obj any) (*yaml.RNode, error) {
 	v := reflect.ValueOf(obj)
