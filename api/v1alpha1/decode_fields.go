@@ -89,11 +89,11 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 				if et.Kind() == reflect.Pointer {
 					et = et.Elem()
 				}
-				if name == "" && et.Kind() == reflect.Struct {
-					visit(et, depth+1, path)
+				if !f.IsExported() && et.Kind() != reflect.Struct {
 					continue
 				}
-				if !f.IsExported() {
+				if name == "" && et.Kind() == reflect.Struct {
+					visit(et, depth+1, path)
 					continue
 				}
 			} else if !f.IsExported() {
