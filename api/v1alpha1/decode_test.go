@@ -141,10 +141,10 @@ type mapItem struct {
 // TestDecodeStrictBelowMaps: a map's values are walked with their key in
 // the path, and an unknown field there is explained like any other.
 func TestDecodeStrictBelowMaps(t *testing.T) {
-	node := yaml.MustParse("groups:\n  a: [{name: x}, {nmae: y, port: 70000}]\n  b: [{name: z, port: 99999999999}]\n")
+	node := yaml.MustParse("groups:\n  a: [{name: x}, {nam: y, port: 70000}]\n  b: [{name: z, port: 99999999999}]\n")
 	got := errorStrings(t, node, &mapOfLists{})
 	want := []string{
-		`groups[a][1].nmae: Invalid value: "nmae": unknown field (did you mean "name"?); the allowed fields here are name, port`,
+		`groups[a][1].nam: Invalid value: "nam": unknown field (did you mean "name"?); the allowed fields here are name, port`,
 		`groups[b][0].port: Invalid value: 99999999999: must be an integer between -2147483648 and 2147483647`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -248,7 +248,6 @@ type withEmbedded struct {
 	Named   embedA `json:"named"`
 	Untag   string
 	Skip    string `json:"-"`
-	Dash    string `json:"-,"`
 	hidden  string //nolint:unused // must not count
 	Same    string `json:"same"`
 }
