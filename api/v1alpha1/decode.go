@@ -85,10 +85,8 @@ const (
 func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 	w := &walker{}
 	w.walk(node.YNode(), reflect.TypeOf(obj))
-	errs = w.errs
-	sortByField(errs)
 	if w.aliased > maxAliasValues {
-		return append(errs, field.Invalid(nil, "(document)", "cannot be read: "+errAliasExpanded.Error())), false
+		return append(w.errs, field.Invalid(nil, "(document)", "cannot be read: "+errAliasExpanded.Error())), false
 	}
 	clean := node
 	if len(w.bad) > 0 {
@@ -102,8 +100,11 @@ func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 	}
 	data, err := nodeJSON(clean)
 	if err != nil {
-		return append(errs, field.Invalid(nil, "(document)", fmt.Sprintf("cannot be read: %v", err))), false
+		// Its keys may be repeated: the values of the wrong shape only.
+		return append(w.errs, field.Invalid(nil, "(document)", fmt.Sprintf("cannot be read: %v", err))), false
 	}
+	errs = append(w.errs, w.unknown...)
+	sortByField(errs)
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(data, obj); err != nil {
 		// A type's own decoding refused a value the walk cannot judge: no
 		// path to name but the one in the message.
@@ -113,12 +114,13 @@ func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 }
 
 // walker walks a YAML node along a Go type and collects an error for every
-// value that cannot be decoded into its field (bad: the nodes to blank for
-// the decoding) and for every field the type does not have.
+// value that cannot be decoded into its field (errs; bad: the nodes to
+// blank for the decoding) and for every field the type does not have
+// (unknown).
 type walker struct {
 	path    []segment
 	errs    field.ErrorList
-	unknown int
+	unknown field.ErrorList
 	bad     []*yaml.Node
 	// site is the outermost alias the walk is in, whose value may be right
 	// where its anchor is: a bad value below it blanks the alias only.
@@ -247,12 +249,16 @@ func (w *walker) walkAlias(n *yaml.Node, t reflect.Type) {
 }
 
 func (w *walker) unknownField(name string, known []string) {
-	if w.unknown++; w.unknown > maxUnknownFields {
+	if len(w.unknown) >= maxUnknownFields {
 		return
 	}
-	w.path = append(w.path, segment{name: name, kind: segField})
-	w.errs = append(w.errs, field.Invalid(w.fieldPath(), name, unknownFieldDetail(name, known)))
-	w.path = w.path[:len(w.path)-1]
+	// The path as sigs.k8s.io/json's strict mode wrote it, also for a key
+	// that is empty or has dots.
+	at := name
+	if p := w.fieldPath(); p != nil {
+		at = p.String() + "." + name
+	}
+	w.unknown = append(w.unknown, field.Invalid(field.NewPath(at), name, unknownFieldDetail(name, known)))
 }
 
 func resolved(n *yaml.Node) *yaml.Node {

@@ -56,6 +56,12 @@ func TestDecodeOneWalk(t *testing.T) {
 		{name: "unknown field inside lists",
 			spec: "  nats: {stream: S, consumer: c}\n  secretRefs: [{name: a, envFrom: true}, {name: b, env: [{secretKey: k, envName: E, optional: true}]}]\n",
 			want: []string{`spec.secretRefs[1].env[0].optional: Invalid value: "optional": unknown field; the allowed fields here are envName, secretKey`}},
+		{name: "unknown keys with a dot or empty, at the path sigs.k8s.io/json gave them",
+			spec: "  nats: {stream: S, consumer: c, prometheus.io/port: 1, '': 2}\n",
+			want: []string{
+				`spec.nats.: Invalid value: "": unknown field; the allowed fields here are account, accountID, authenticationRef, consumer, monitoringEndpoint, stream, url, useHttps`,
+				`spec.nats.prometheus.io/port: Invalid value: "prometheus.io/port": unknown field; the allowed fields here are account, accountID, authenticationRef, consumer, monitoringEndpoint, stream, url, useHttps`,
+			}},
 		{name: "a bad value next to an unknown field, and an overflow",
 			spec: "  nats: {stream: S, consumer: c, acount: A}\n  scaling: {minReplicas: \"1\", maxReplica: 3, idleReplicas: 3000000000}\n",
 			want: []string{
@@ -172,9 +178,10 @@ func TestDecodeLeavesNodeAlone(t *testing.T) {
 }
 
 // TestDecodeDocumentErrors: what cannot be decoded at all is one error
-// without an invented path, after those with one.
+// without an invented path, after those with one; of a document that cannot
+// be read (its keys may be repeated) only the values of the wrong shape.
 func TestDecodeDocumentErrors(t *testing.T) {
-	node := yaml.MustParse(edsHead + "  nats: {stream: S, consumer: c}\n  command: true\n  scaling: {minReplicas: 1, minReplicas: 2}\n")
+	node := yaml.MustParse(edsHead + "  nats: {stream: S, consumer: c}\n  command: true\n  scaling: {minReplicas: 1, minReplicas: 2, x: 1}\n")
 	got := errorStrings(t, node, &EventDrivenService{})
 	if len(got) != 2 || got[0] != `spec.command: Invalid value: true: must be a list of strings` ||
 		!strings.HasPrefix(got[1], `<nil>: Invalid value: "(document)": cannot be read: `) {
