@@ -88,6 +88,16 @@ func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 	if w.aliased > maxAliasValues {
 		return append(w.errs, field.Invalid(nil, "(document)", "cannot be read: "+errAliasExpanded.Error())), false
 	}
+	if len(w.bad) == 0 && decodeDirect {
+		if v := reflect.ValueOf(obj).Elem(); v.IsZero() {
+			if setPlain(node.YNode(), v, false) {
+				errs = append(w.errs, w.unknown...)
+				sortByField(errs)
+				return errs, true
+			}
+			v.SetZero()
+		}
+	}
 	clean := node
 	if len(w.bad) > 0 {
 		// Values of the wrong shape are blanked in a copy (only then), so

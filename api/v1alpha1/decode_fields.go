@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ type typeInfo struct {
 	// embedded structs included: name → declared type (lists and pointers
 	// kept); names are the same, sorted, for messages.
 	fields map[string]reflect.Type
+	index  map[string][]int // reflect's index path to the field
 	names  []string
 	// min and max bound an integer type.
 	min, max int64
@@ -41,7 +43,7 @@ func infoOf(t reflect.Type) *typeInfo {
 	ti := &typeInfo{t: t, own: t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(jsonUnmarshaler)}
 	switch t.Kind() {
 	case reflect.Struct:
-		ti.fields = structFields(t)
+		ti.fields, ti.index = structFields(t)
 		for name := range ti.fields {
 			ti.names = append(ti.names, name)
 		}
@@ -63,15 +65,17 @@ func infoOf(t reflect.Type) *typeInfo {
 // "-" and unexported fields left out, embedded structs without a name
 // inlined, and of two fields of one name the less deeply embedded (or the
 // only tagged one) wins.
-func structFields(t reflect.Type) map[string]reflect.Type {
+func structFields(t reflect.Type) (map[string]reflect.Type, map[string][]int) {
 	type candidate struct {
 		t      reflect.Type
+		index  []int
 		depth  int
 		tagged bool
 	}
 	cands := map[string][]candidate{}
-	var visit func(t reflect.Type, depth int, path map[reflect.Type]bool)
-	visit = func(t reflect.Type, depth int, path map[reflect.Type]bool) {
+	var visit func(t reflect.Type, index []int, path map[reflect.Type]bool)
+	visit = func(t reflect.Type, index []int, path map[reflect.Type]bool) {
+		depth := len(index)
 		if path[t] {
 			return // embedded in itself through a pointer
 		}
@@ -93,7 +97,7 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 					continue
 				}
 				if name == "" && et.Kind() == reflect.Struct {
-					visit(et, depth+1, path)
+					visit(et, append(slices.Clone(index), i), path)
 					continue
 				}
 			} else if !f.IsExported() {
@@ -103,11 +107,12 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 			if !tagged {
 				name = f.Name
 			}
-			cands[name] = append(cands[name], candidate{f.Type, depth, tagged})
+			cands[name] = append(cands[name], candidate{f.Type, append(slices.Clone(index), i), depth, tagged})
 		}
 	}
-	visit(t, 0, map[reflect.Type]bool{})
+	visit(t, nil, map[reflect.Type]bool{})
 	out := make(map[string]reflect.Type, len(cands))
+	at := make(map[string][]int, len(cands))
 	for name, cs := range cands {
 		var best []candidate
 		for _, c := range cs {
@@ -126,12 +131,12 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 		}
 		switch {
 		case len(best) == 1:
-			out[name] = best[0].t
+			out[name], at[name] = best[0].t, best[0].index
 		case len(tagged) == 1:
-			out[name] = tagged[0].t
+			out[name], at[name] = tagged[0].t, tagged[0].index
 		}
 	}
-	return out
+	return out, at
 }
 
 // jsonFields lists the JSON field names of struct t (through pointers and
