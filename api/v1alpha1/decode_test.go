@@ -279,3 +279,33 @@ func TestStructFieldsAsEncodingJSON(t *testing.T) {
 		t.Errorf("fields (-encoding/json +table):\n%s", diff)
 	}
 }
+
+type concurrentOnly struct {
+	Items []mapItem `json:"items"`
+	Next  *struct {
+		Deep map[string]mapItem `json:"deep"`
+	} `json:"next"`
+}
+
+// TestDecodeConcurrently: the generator decodes services on several
+// goroutines, and the field tables are built by whichever comes first (run
+// with -race).
+func TestDecodeConcurrently(t *testing.T) {
+	node := yaml.MustParse("items: [{name: a, port: 1}]\nnext: {deep: {x: {name: b, prot: 2}}}\n")
+	want := []string{`next.deep[x].prot: Invalid value: "prot": unknown field (did you mean "port"?); the allowed fields here are name, port`}
+	done := make(chan []string)
+	for range 8 {
+		go func() {
+			var got []string
+			for _, e := range DecodeStrict(node, &concurrentOnly{}) {
+				got = append(got, e.Error())
+			}
+			done <- got
+		}()
+	}
+	for range 8 {
+		if diff := cmp.Diff(want, <-done); diff != "" {
+			t.Errorf("errors (-want +got):\n%s", diff)
+		}
+	}
+}
