@@ -80,8 +80,10 @@ const (
 
 // decodeStrict is DecodeStrict that also says whether obj holds the rest of
 // the input (ok) despite the errors. One walk of the node along obj's type
-// finds every problem; the JSON decoding after it then cannot fail but on
-// what only a type's own decoding knows.
+// finds every problem. A service without bad values is then set from its
+// YAML directly (setPlain); any other is decoded through JSON, bad values
+// blanked, which then cannot fail but on what only a type's own decoding
+// knows.
 func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 	w := &walker{}
 	w.walk(node.YNode(), reflect.TypeOf(obj))
