@@ -96,25 +96,45 @@ func directInputs(t *testing.T) []*yaml.RNode {
 func TestDecodeDirectMatchesJSON(t *testing.T) {
 	direct := 0
 	for _, n := range directInputs(t) {
-		viaJSON, viaDirect := &EventDrivenService{}, &EventDrivenService{}
-		decodeDirect = false
-		jErrs, jOK := decodeStrict(n, viaJSON)
-		decodeDirect = true
-		dErrs, dOK := decodeStrict(n, viaDirect)
-		if diff := cmp.Diff(jErrs.ToAggregate(), dErrs.ToAggregate()); diff != "" || jOK != dOK {
-			t.Errorf("%s: ok %v, %v; errors (-JSON +direct):\n%s", n.MustString(), jOK, dOK, diff)
-			continue
-		}
-		if diff := cmp.Diff(viaJSON, viaDirect); diff != "" {
-			t.Errorf("%s: (-JSON +direct):\n%s", n.MustString(), diff)
-		}
-		if v := (&EventDrivenService{}); len(jErrs) == 0 && setPlain(n.YNode(), reflectValue(v), false) {
+		if compareDirect(t, n) {
 			direct++
 		}
 	}
 	if direct < 100 {
 		t.Errorf("only %d inputs decoded directly: the direct decoding must be the common path", direct)
 	}
+}
+
+// FuzzDecodeDirectMatchesJSON is TestDecodeDirectMatchesJSON on any YAML.
+func FuzzDecodeDirectMatchesJSON(f *testing.F) {
+	for _, s := range append(directSeeds, nodeJSONSeeds...) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		n, err := yaml.Parse(doc)
+		if err != nil || len(doc) > 1<<16 || n.YNode().Kind != yaml.MappingNode {
+			return
+		}
+		compareDirect(t, n)
+	})
+}
+
+// compareDirect decodes n both ways and reports whether it went directly.
+func compareDirect(t *testing.T, n *yaml.RNode) bool {
+	t.Helper()
+	viaJSON, viaDirect := &EventDrivenService{}, &EventDrivenService{}
+	decodeDirect = false
+	jErrs, jOK := decodeStrict(n, viaJSON)
+	decodeDirect = true
+	dErrs, dOK := decodeStrict(n, viaDirect)
+	if diff := cmp.Diff(jErrs.ToAggregate(), dErrs.ToAggregate()); diff != "" || jOK != dOK {
+		t.Errorf("%s: ok %v, %v; errors (-JSON +direct):\n%s", n.MustString(), jOK, dOK, diff)
+		return false
+	}
+	if diff := cmp.Diff(viaJSON, viaDirect); diff != "" {
+		t.Errorf("%s: (-JSON +direct):\n%s", n.MustString(), diff)
+	}
+	return len(jErrs) == 0 && setPlain(n.YNode(), reflectValue(&EventDrivenService{}), false)
 }
 
 func reflectValue(v any) reflect.Value { return reflect.ValueOf(v).Elem() }
