@@ -309,3 +309,15 @@ func TestDecodeConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeAliasBomb: aliases that multiply what the walk visits beyond
+// maxAliasValues stop it with one error, instead of a walk of billions.
+func TestDecodeAliasBomb(t *testing.T) {
+	env := "[" + strings.Repeat("{secretKey: k, envName: E}, ", 2000) + "]"
+	node := yaml.MustParse(edsHead + "  nats: {stream: S, consumer: c}\n  secretRefs: [&r {name: a, env: " + env + "}, " + strings.Repeat("*r, ", 600) + "]\n")
+	errs, ok := decodeStrict(node, &EventDrivenService{})
+	want := `<nil>: Invalid value: "(document)": cannot be read: YAML aliases (*name) expand it to more than 1048576 values: write the values out instead`
+	if ok || len(errs) != 1 || errs[0].Error() != want {
+		t.Errorf("ok %v, errors %v; want %s", ok, errs, want)
+	}
+}
