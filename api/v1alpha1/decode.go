@@ -1,13 +1,8 @@
 package v1alpha1
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -67,386 +62,220 @@ func related(path string, errs field.ErrorList) bool {
 }
 
 // DecodeStrict unmarshals node into obj, case-sensitively, and reports every
-// unknown field and every value of the wrong type as a field error.
+// unknown field and every value of the wrong type as a field error. node is
+// only read.
 func DecodeStrict(node *yaml.RNode, obj any) field.ErrorList {
 	errs, _ := decodeStrict(node, obj)
 	return errs
 }
 
+const (
+	// maxUnknownFields bounds the unknown fields reported of one input, as
+	// sigs.k8s.io/json's strict mode did: a hostile input may have millions.
+	maxUnknownFields = 100
+	// maxAliasValues bounds the values the walk visits through YAML
+	// aliases, which can expand exponentially ("billion laughs").
+	maxAliasValues = 1 << 20
+)
+
 // decodeStrict is DecodeStrict that also says whether obj holds the rest of
-// the input (ok) despite the errors.
+// the input (ok) despite the errors. One walk of the node along obj's type
+// finds every problem. A service without bad values is then set from its
+// YAML directly (setPlain); any other is decoded through JSON, bad values
+// blanked, which then cannot fail but on what only a type's own decoding
+// knows.
 func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
-	// Values of the wrong shape are reported, then blanked in a copy, so
-	// that one bad field does not hide the others.
-	clean := node.Copy()
-	errs = checkTypes(clean.YNode(), reflect.TypeOf(obj), nil)
+	w := &walker{}
+	w.walk(node.YNode(), reflect.TypeOf(obj))
+	if w.aliased > maxAliasValues {
+		return append(w.errs, field.Invalid(nil, "(document)", "cannot be read: "+errAliasExpanded.Error())), false
+	}
+	if len(w.bad) == 0 && decodeDirect {
+		if v := reflect.ValueOf(obj).Elem(); v.IsZero() {
+			if setPlain(node.YNode(), v, false) {
+				errs = append(w.errs, w.unknown...)
+				sortByField(errs)
+				return errs, true
+			}
+			v.SetZero()
+		}
+	}
+	clean := node
+	if len(w.bad) > 0 {
+		// Values of the wrong shape are blanked in a copy (only then), so
+		// that one bad field does not hide the others.
+		bad := make(map[*yaml.Node]bool, len(w.bad))
+		for _, n := range w.bad {
+			bad[n] = true
+		}
+		clean = yaml.NewRNode(nulledCopy(node.YNode(), bad, map[*yaml.Node]*yaml.Node{}))
+	}
 	data, err := nodeJSON(clean)
 	if err != nil {
-		return append(errs, field.Invalid(nil, "(document)", fmt.Sprintf("cannot be read: %v", err))), false
+		// Its keys may be repeated: the values of the wrong shape only.
+		return append(w.errs, field.Invalid(nil, "(document)", fmt.Sprintf("cannot be read: %v", err))), false
 	}
-	strictErrs, err := sigsjson.UnmarshalStrict(data, obj, sigsjson.DisallowUnknownFields)
-	if err != nil {
-		// A shape checkTypes does not know; report it as encoding/json sees it.
-		return append(errs, typeError(clean, data, obj, err)), false
+	errs = append(w.errs, w.unknown...)
+	sortByField(errs)
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(data, obj); err != nil {
+		// A type's own decoding refused a value the walk cannot judge: no
+		// path to name but the one in the message.
+		return append(errs, field.Invalid(nil, nil, err.Error())), false
 	}
-	for _, se := range strictErrs {
-		var fe sigsjson.FieldError
-		if !errors.As(se, &fe) {
-			errs = append(errs, field.InternalError(nil, se))
-			continue
-		}
-		errs = append(errs, unknownField(reflect.TypeOf(obj), fe.FieldPath()))
-	}
-	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
 	return errs, true
 }
 
-var jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+// walker walks a YAML node along a Go type and collects an error for every
+// value that cannot be decoded into its field (errs; bad: the nodes to
+// blank for the decoding) and for every field the type does not have
+// (unknown).
+type walker struct {
+	path    []segment
+	errs    field.ErrorList
+	unknown field.ErrorList
+	bad     []*yaml.Node
+	// site is the outermost alias the walk is in, whose value may be right
+	// where its anchor is: a bad value below it blanks the alias only.
+	site    *yaml.Node
+	aliased int
+}
 
-// checkTypes walks a YAML node along Go type t and returns an error for every
-// value that cannot be decoded into its field, replacing each such value by
-// null so that the rest of the document still decodes.
-func checkTypes(n *yaml.Node, t reflect.Type, p *field.Path) field.ErrorList {
-	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		n = n.Content[0]
-	}
-	t = deref1(t)
-	if n.Tag != yaml.NodeTagNull && n.Kind != yaml.AliasNode {
-		if bad := checkOwnDecoding(n, t, p); bad != nil {
-			*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
-			return field.ErrorList{bad}
+// segment is one step of the path to the value walked; the *field.Path is
+// built only for an error.
+type segment struct {
+	name  string
+	index int
+	kind  uint8
+}
+
+const (
+	segField = iota
+	segKey
+	segIndex
+)
+
+func (w *walker) fieldPath() *field.Path {
+	var p *field.Path
+	for _, s := range w.path {
+		switch {
+		case s.kind == segIndex:
+			p = p.Index(s.index)
+		case p == nil:
+			p = field.NewPath(s.name)
+		case s.kind == segKey:
+			p = p.Key(s.name)
+		default:
+			p = p.Child(s.name)
 		}
 	}
-	if n.Tag == yaml.NodeTagNull || reflect.PointerTo(t).Implements(jsonUnmarshaler) || t.Kind() == reflect.Interface {
-		// Types with their own decoding (quantities, timestamps, the
-		// customDeployment patch) check themselves.
-		return nil
+	return p
+}
+
+func (w *walker) invalid(n *yaml.Node, detail string) {
+	w.errs = append(w.errs, field.Invalid(w.fieldPath(), describeValue(n), detail))
+	if w.site != nil {
+		n = w.site
+	}
+	w.bad = append(w.bad, n)
+}
+
+func (w *walker) walk(n *yaml.Node, t reflect.Type) {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
 	}
 	if n.Kind == yaml.AliasNode {
-		return nil
+		w.walkAlias(n, t)
+		return
 	}
-	if !fits(n, t) {
-		bad := field.Invalid(p, describeValue(n, ""), "must be "+describeType(t))
-		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
-		return field.ErrorList{bad}
-	}
-	var errs field.ErrorList
-	switch t.Kind() {
-	case reflect.Struct:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			name := n.Content[i].Value
-			if ft := declaredFieldType(t, name); ft != nil {
-				errs = append(errs, checkTypes(n.Content[i+1], ft, child(p, name))...)
-			}
-		}
-	case reflect.Map:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			errs = append(errs, checkTypes(n.Content[i+1], t.Elem(), keyOf(p, n.Content[i].Value))...)
-		}
-	case reflect.Slice, reflect.Array:
-		for i, item := range n.Content {
-			errs = append(errs, checkTypes(item, t.Elem(), p.Index(i))...)
+	if w.site != nil {
+		if w.aliased++; w.aliased > maxAliasValues {
+			return
 		}
 	}
-	return errs
-}
-
-// declaredFieldType is the Go type of JSON field name of struct t (inline
-// structs included) as declared, lists and pointers kept; nil if none.
-func declaredFieldType(t reflect.Type, name string) reflect.Type {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == "" && (strings.Contains(opts, "inline") || f.Anonymous) {
-			if ft := declaredFieldType(deref1(f.Type), name); ft != nil {
-				return ft
-			}
-			continue
-		}
-		if tag == name {
-			return f.Type
-		}
-	}
-	return nil
-}
-
-func child(p *field.Path, name string) *field.Path {
-	if p == nil {
-		return field.NewPath(name)
-	}
-	return p.Child(name)
-}
-
-func keyOf(p *field.Path, key string) *field.Path {
-	if p == nil {
-		return field.NewPath(key)
-	}
-	return p.Key(key)
-}
-
-// typeError turns a JSON type mismatch into a field error. sigs.k8s.io/json
-// keeps its error type internal, so the same data is decoded once more with
-// encoding/json, whose UnmarshalTypeError names the field (without list
-// indices; locate finds the offending node, and so its index, in the YAML).
-func typeError(node *yaml.RNode, data []byte, obj any, orig error) *field.Error {
-	fresh := reflect.New(reflect.TypeOf(obj).Elem()).Interface()
-	var te *json.UnmarshalTypeError
-	if err := json.Unmarshal(data, fresh); errors.As(err, &te) && te.Field != "" {
-		path, bad := locate(node.YNode(), strings.Split(te.Field, "."), nil, te.Type)
-		if path == nil {
-			path = field.NewPath(te.Field)
-		}
-		return field.Invalid(path, describeValue(bad, te.Value), "must be "+describeType(te.Type))
-	}
-	return field.Invalid(nil, nil, orig.Error())
-}
-
-// locate walks n along the JSON field names in segs, trying every element of
-// the lists on the way, and returns the path and node of the first value that
-// cannot be decoded into t.
-func locate(n *yaml.Node, segs []string, p *field.Path, t reflect.Type) (*field.Path, *yaml.Node) {
-	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		n = n.Content[0]
-	}
-	if n.Kind == yaml.SequenceNode && (len(segs) > 0 || deref(t).Kind() != reflect.Slice) {
-		for i, item := range n.Content {
-			if ip, bad := locate(item, segs, p.Index(i), t); ip != nil {
-				return ip, bad
-			}
-		}
-		return nil, nil
-	}
-	if len(segs) == 0 {
-		if !fits(n, t) {
-			return p, n
-		}
-		return nil, nil
-	}
-	if n.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == segs[0] {
-			var child *field.Path
-			if p == nil {
-				child = field.NewPath(segs[0])
-			} else {
-				child = p.Child(segs[0])
-			}
-			return locate(n.Content[i+1], segs[1:], child, t)
-		}
-	}
-	return nil, nil
-}
-
-// fits reports whether a YAML node has the shape Go type t decodes from.
-func fits(n *yaml.Node, t reflect.Type) bool {
 	if n.Tag == yaml.NodeTagNull {
-		return true
+		return
 	}
-	switch deref1(t).Kind() {
-	case reflect.Slice, reflect.Array:
-		return n.Kind == yaml.SequenceNode
-	case reflect.Struct, reflect.Map:
-		return n.Kind == yaml.MappingNode
-	case reflect.String:
-		return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagString
-	case reflect.Bool:
-		return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagBool
-	case reflect.Interface:
-		return true
-	default:
-		return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagInt
+	ti := infoOf(t)
+	if msg := ownDecodingProblem(n, ti.t); msg != "" {
+		w.invalid(n, msg)
+		return
 	}
-}
-
-func deref1(t reflect.Type) reflect.Type {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
+	if ti.own {
+		return
 	}
-	return t
-}
-
-func describeValue(n *yaml.Node, jsonValue string) any {
-	switch {
-	case n == nil:
-		return jsonValue
-	case n.Kind == yaml.SequenceNode:
-		return "(a list)"
-	case n.Kind == yaml.MappingNode:
-		return "(a mapping)"
-	case n.Tag == yaml.NodeTagString:
-		return n.Value
-	case n.Tag == yaml.NodeTagInt:
-		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
-			return i
-		}
-	case n.Tag == yaml.NodeTagBool:
-		if b, err := strconv.ParseBool(n.Value); err == nil {
-			return b
-		}
-	case n.Tag == yaml.NodeTagFloat:
-		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
-			return f
-		}
+	if !fits(n, ti.t) {
+		w.invalid(n, "must be "+describeType(ti.t))
+		return
 	}
-	return yaml.NewRNode(n).MustString()[:len(yaml.NewRNode(n).MustString())-1]
-}
-
-func describeType(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Pointer:
-		return describeType(t.Elem())
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Slice, reflect.Array:
-		switch e := deref1(t.Elem()); e.Kind() {
-		case reflect.String:
-			return "a list of strings"
-		case reflect.Struct:
-			if known := jsonFields(e); len(known) > 0 {
-				return "a list of mappings with " + fieldList(known)
-			}
-		}
-		return "a list"
-	case reflect.Map:
-		return "a mapping"
+	switch ti.t.Kind() {
 	case reflect.Struct:
-		if known := jsonFields(t); len(known) > 0 {
-			return "a mapping with " + fieldList(known)
-		}
-		return "a mapping"
-	}
-	return t.String()
-}
-
-const msgUnknownField = "unknown field"
-
-func fieldList(known []string) string {
-	if len(known) == 1 {
-		return "the field " + known[0]
-	}
-	return "the fields " + strings.Join(known, ", ")
-}
-
-var indexRE = regexp.MustCompile(`\[[0-9]+\]`)
-
-// unknownField explains an unknown field: where it is, which fields are
-// allowed there, and the closest one if it looks like a typo.
-func unknownField(root reflect.Type, path string) *field.Error {
-	parts := strings.Split(indexRE.ReplaceAllString(path, ""), ".")
-	t := root
-	for _, part := range parts[:len(parts)-1] {
-		t = fieldType(t, part)
-		if t == nil {
-			break
-		}
-	}
-	name := parts[len(parts)-1]
-	p := field.NewPath(path)
-	if t == nil {
-		return field.Invalid(p, name, msgUnknownField)
-	}
-	known := jsonFields(t)
-	msg := msgUnknownField + "; the allowed fields here are " + strings.Join(known, ", ")
-	if best := closest(name, known); best != "" {
-		msg = fmt.Sprintf(msgUnknownField+" (did you mean %q?); the allowed fields here are %s", best, strings.Join(known, ", "))
-	}
-	return field.Invalid(p, name, msg)
-}
-
-func deref(t reflect.Type) reflect.Type {
-	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
-		t = t.Elem()
-	}
-	return t
-}
-
-// fieldType is the type of the JSON field name of struct t (inline structs
-// included), or nil.
-func fieldType(t reflect.Type, name string) reflect.Type {
-	t = deref(t)
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == "" && strings.Contains(opts, "inline") || f.Anonymous && tag == "" {
-			if ft := fieldType(f.Type, name); ft != nil {
-				return ft
+		pairs := mappingPairs(n)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			k := resolved(pairs[i])
+			if k.Kind != yaml.ScalarNode {
+				continue // not a key JSON has; the decoding refuses it
 			}
-			continue
-		}
-		if tag == name {
-			return deref(f.Type)
-		}
-	}
-	return nil
-}
-
-// jsonFields lists the JSON field names of struct t, sorted.
-func jsonFields(t reflect.Type) []string {
-	t = deref(t)
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == "-" || !f.IsExported() {
-			continue
-		}
-		if tag == "" && (strings.Contains(opts, "inline") || f.Anonymous) {
-			out = append(out, jsonFields(f.Type)...)
-			continue
-		}
-		out = append(out, tag)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// closest returns the known name nearest to name when it is close enough to
-// be a typo (plural/singular, case, one or two letters).
-func closest(name string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if len(name) > len(k)+bestD {
-			continue // too far apart; and a huge name would take long to compare
-		}
-		d := EditDistance(strings.ToLower(name), strings.ToLower(k))
-		if d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-// EditDistance is the Levenshtein edit distance of a and b, in bytes: the
-// measure behind every "did you mean" of eds-fn. Callers bound the lengths.
-func EditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
+			ft, known := ti.fields[k.Value]
+			if !known {
+				w.unknownField(k.Value, ti.names)
+				continue
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			w.path = append(w.path, segment{name: k.Value, kind: segField})
+			w.walk(pairs[i+1], ft)
+			w.path = w.path[:len(w.path)-1]
 		}
-		prev, cur = cur, prev
+	case reflect.Map:
+		pairs := mappingPairs(n)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			w.path = append(w.path, segment{name: resolved(pairs[i]).Value, kind: segKey})
+			w.walk(pairs[i+1], ti.t.Elem())
+			w.path = w.path[:len(w.path)-1]
+		}
+	case reflect.Slice, reflect.Array:
+		for i, item := range n.Content {
+			w.path = append(w.path, segment{index: i, kind: segIndex})
+			w.walk(item, ti.t.Elem())
+			w.path = w.path[:len(w.path)-1]
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if !inRange(n, ti) {
+			w.invalid(n, describeRange(ti))
+		}
 	}
-	return prev[len(b)]
+}
+
+// walkAlias walks the value an alias stands for, at the alias's path.
+func (w *walker) walkAlias(n *yaml.Node, t reflect.Type) {
+	target := resolved(n)
+	if target.Kind == yaml.AliasNode {
+		return // no value: the decoding's to refuse
+	}
+	if w.site != nil {
+		w.walk(target, t)
+		return
+	}
+	w.site = n
+	w.walk(target, t)
+	w.site = nil
+}
+
+func (w *walker) unknownField(name string, known []string) {
+	if len(w.unknown) >= maxUnknownFields {
+		return
+	}
+	// The path as sigs.k8s.io/json's strict mode wrote it, also for a key
+	// that is empty or has dots.
+	at := name
+	if p := w.fieldPath(); p != nil {
+		at = p.String() + "." + name
+	}
+	w.unknown = append(w.unknown, field.Invalid(field.NewPath(at), name, unknownFieldDetail(name, known)))
+}
+
+func resolved(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
 }

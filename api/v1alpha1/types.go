@@ -1,7 +1,6 @@
 package v1alpha1
 
 import (
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -206,83 +205,6 @@ const (
 	SizeLarge  Size = "large"
 )
 
-// NATS is where the worker's messages come from.
-// +kubebuilder:validation:XValidation:rule="!(has(self.account) && has(self.accountID))",message="set account or accountID, not both"
-type NATS struct {
-	// URL is the NATS client URL given to the worker as NATS_URL. Several
-	// URLs may be separated by commas. Schemes: nats, tls, ws, wss.
-	// +optional
-	// +kubebuilder:default="nats://nats.nats.svc:4222"
-	URL string `json:"url,omitempty"`
-
-	// Stream is the JetStream stream, given to the worker as NATS_STREAM_NAME.
-	// +kubebuilder:validation:MinLength=1
-	Stream string `json:"stream"`
-
-	// Consumer is the durable consumer, given to the worker as
-	// NATS_CONSUMER_GROUP; KEDA scales on its pending and unacknowledged
-	// messages.
-	// +kubebuilder:validation:MinLength=1
-	Consumer string `json:"consumer"`
-
-	// Account is the NATS account that holds the stream. A server without
-	// configured accounts keeps every stream in "$G", the default when
-	// accountID is not set either. "$SYS" is refused: the system account can
-	// never hold JetStream streams. (The default is eds-fn's, not the
-	// schema's, so that an object with accountID is never stored with both.)
-	// +optional
-	Account string `json:"account,omitempty"`
-
-	// MonitoringEndpoint is the host:port (no scheme) of the NATS monitoring
-	// port that KEDA polls. It must be the headless service: in a NATS cluster
-	// KEDA asks each node by its pod DNS name for the consumer leader.
-	// +optional
-	// +kubebuilder:default="nats-headless.nats.svc.cluster.local:8222"
-	MonitoringEndpoint string `json:"monitoringEndpoint,omitempty"`
-
-	// AccountID is the ID of the NATS account that holds the stream, for a
-	// server with configured accounts, where an account's ID and name differ
-	// (KEDA's trigger field accountID, KEDA v2.17 and later). Set account or
-	// accountID, never both; with accountID the trigger has no "account".
-	// +optional
-	AccountID string `json:"accountID,omitempty"`
-
-	// UseHTTPS makes KEDA poll the monitoring endpoint over https instead of
-	// http (the trigger's useHttps: "true"). Omitted or false: http.
-	// +optional
-	UseHTTPS bool `json:"useHttps,omitempty"`
-
-	// AuthenticationRef names a KEDA TriggerAuthentication (in the worker's
-	// namespace) or ClusterTriggerAuthentication for the trigger. KEDA reads
-	// natsServerMonitoringEndpoint, account and accountID from it before the
-	// trigger's own values.
-	// +optional
-	AuthenticationRef *AuthenticationRef `json:"authenticationRef,omitempty"`
-}
-
-// AuthenticationRef points the trigger at a KEDA TriggerAuthentication or
-// ClusterTriggerAuthentication.
-type AuthenticationRef struct {
-	// Name of the TriggerAuthentication or ClusterTriggerAuthentication.
-	// +kubebuilder:validation:MinLength=1
-	Name string `json:"name"`
-	// Kind is TriggerAuthentication (the default, in the worker's namespace)
-	// or ClusterTriggerAuthentication.
-	// +optional
-	// +kubebuilder:default=TriggerAuthentication
-	// +kubebuilder:validation:Enum=TriggerAuthentication;ClusterTriggerAuthentication
-	Kind string `json:"kind,omitempty"`
-}
-
-// The kinds an authenticationRef may name.
-const (
-	KindTriggerAuthentication        = "TriggerAuthentication"
-	KindClusterTriggerAuthentication = "ClusterTriggerAuthentication"
-)
-
-// AuthenticationKinds lists the kinds an authenticationRef may name.
-var AuthenticationKinds = []string{KindTriggerAuthentication, KindClusterTriggerAuthentication}
-
 // SecretRef injects one Secret. Set Env, EnvFrom, or both.
 type SecretRef struct {
 	// Name of the Secret, in the worker's namespace.
@@ -325,82 +247,4 @@ type InitContainer struct {
 	// "curlimages/curl:8.11.1". Omitted means spec.image.
 	// +optional
 	Image string `json:"image,omitempty"`
-}
-
-// Scaling is the KEDA tuning. Omitted fields take the platform defaults.
-// +kubebuilder:validation:XValidation:rule="!has(self.idleReplicas) || self.idleReplicas < (has(self.minReplicas) ? self.minReplicas : 1)",message="idleReplicas must be less than minReplicas"
-type Scaling struct {
-	// MinReplicas is the lowest replica count; 0 lets KEDA scale to zero.
-	// +optional
-	// +kubebuilder:default=1
-	// +kubebuilder:validation:Minimum=0
-	MinReplicas *int32 `json:"minReplicas,omitempty"`
-	// MaxReplicas is the highest replica count.
-	// +optional
-	// +kubebuilder:default=10
-	// +kubebuilder:validation:Minimum=1
-	MaxReplicas *int32 `json:"maxReplicas,omitempty"`
-	// LagThreshold is the consumer lag (pending plus unacknowledged messages)
-	// one replica is expected to handle.
-	// +optional
-	// +kubebuilder:default=5
-	// +kubebuilder:validation:Minimum=1
-	LagThreshold *int64 `json:"lagThreshold,omitempty"`
-
-	// ActivationLagThreshold is the lag above which KEDA activates the worker
-	// from zero replicas (the trigger's activationLagThreshold; KEDA's
-	// default is 0). It matters only with minReplicas 0 or idleReplicas.
-	// +optional
-	// +kubebuilder:validation:Minimum=0
-	ActivationLagThreshold *int64 `json:"activationLagThreshold,omitempty"`
-
-	// PollingInterval is how often, in seconds, KEDA checks the lag itself
-	// (the ScaledObject's pollingInterval; KEDA's default is 30). With
-	// minReplicas above 0 and no idleReplicas the HPA does the scaling, and
-	// it is reported as a warning, as KEDA's admission webhook does.
-	// +optional
-	// +kubebuilder:validation:Minimum=1
-	PollingInterval *int32 `json:"pollingInterval,omitempty"`
-
-	// CooldownPeriod is how long, in seconds, KEDA waits after the last
-	// active poll before scaling to zero or idleReplicas (KEDA's default is
-	// 300). Irrelevant, and a warning, with minReplicas above 0 and no
-	// idleReplicas.
-	// +optional
-	// +kubebuilder:validation:Minimum=0
-	CooldownPeriod *int32 `json:"cooldownPeriod,omitempty"`
-
-	// InitialCooldownPeriod is how long, in seconds, after the ScaledObject
-	// is created KEDA waits before it may scale to zero (KEDA's default is 0).
-	// +optional
-	// +kubebuilder:validation:Minimum=0
-	InitialCooldownPeriod *int32 `json:"initialCooldownPeriod,omitempty"`
-
-	// IdleReplicas is the replica count while there is no lag at all (the
-	// ScaledObject's idleReplicaCount); it must be below minReplicas.
-	// +optional
-	// +kubebuilder:validation:Minimum=0
-	IdleReplicas *int32 `json:"idleReplicas,omitempty"`
-
-	// Fallback is the replica count KEDA keeps when the lag cannot be read
-	// failureThreshold times in a row.
-	// +optional
-	Fallback *Fallback `json:"fallback,omitempty"`
-
-	// Behavior tunes how fast the HPA that KEDA creates scales up and down
-	// (autoscaling/v2 HorizontalPodAutoscalerBehavior), written to the
-	// ScaledObject's spec.advanced.horizontalPodAutoscalerConfig.behavior.
-	// +optional
-	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
-}
-
-// Fallback is KEDA's fallback: the replicas to run while the scaler fails.
-type Fallback struct {
-	// FailureThreshold is the number of failed polls in a row after which
-	// KEDA falls back.
-	// +kubebuilder:validation:Minimum=0
-	FailureThreshold *int32 `json:"failureThreshold"`
-	// Replicas is the replica count KEDA keeps while falling back.
-	// +kubebuilder:validation:Minimum=0
-	Replicas *int32 `json:"replicas"`
 }

@@ -1,0 +1,201 @@
+package v1alpha1
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// typeInfo is what the strict decoding needs to know of one Go type,
+// pointers removed. It is built once per type: reflecting over struct tags
+// for every value was most of the decoding's time.
+type typeInfo struct {
+	t reflect.Type
+	// own: the type decodes itself (quantities, timestamps, the
+	// customDeployment patch) or takes anything (an interface).
+	own bool
+	// fields are a struct's JSON fields as encoding/json decodes them,
+	// embedded structs included: name → declared type (lists and pointers
+	// kept); names are the same, sorted, for messages.
+	fields map[string]reflect.Type
+	index  map[string][]int // reflect's index path to the field
+	names  []string
+	// min and max bound an integer type.
+	min, max int64
+	umax     uint64
+}
+
+var (
+	typeInfos        sync.Map // reflect.Type → *typeInfo; the generator decodes on several goroutines
+	jsonUnmarshaler  = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+	errAliasExpanded = fmt.Errorf("YAML aliases (*name) expand it to more than %d values: write the values out instead", maxAliasValues)
+)
+
+func infoOf(t reflect.Type) *typeInfo {
+	t = deref1(t)
+	if ti, ok := typeInfos.Load(t); ok {
+		return ti.(*typeInfo)
+	}
+	ti := &typeInfo{t: t, own: t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(jsonUnmarshaler)}
+	switch t.Kind() {
+	case reflect.Struct:
+		ti.fields, ti.index = structFields(t)
+		for name := range ti.fields {
+			ti.names = append(ti.names, name)
+		}
+		sort.Strings(ti.names)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		bits := t.Bits()
+		ti.min, ti.max = -1<<(bits-1), 1<<(bits-1)-1
+		ti.umax = uint64(ti.max)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		ti.umax = 1<<t.Bits() - 1
+		ti.max = int64(min(ti.umax, 1<<63-1))
+	}
+	got, _ := typeInfos.LoadOrStore(t, ti)
+	return got.(*typeInfo)
+}
+
+// structFields lists the JSON fields of struct t by encoding/json's rules,
+// which decide what the decoding fills: a tag's name or else the Go name,
+// "-" and unexported fields left out, embedded structs without a name
+// inlined, and of two fields of one name the less deeply embedded (or the
+// only tagged one) wins.
+func structFields(t reflect.Type) (map[string]reflect.Type, map[string][]int) {
+	type candidate struct {
+		t      reflect.Type
+		index  []int
+		depth  int
+		tagged bool
+	}
+	cands := map[string][]candidate{}
+	var visit func(t reflect.Type, index []int, path map[reflect.Type]bool)
+	visit = func(t reflect.Type, index []int, path map[reflect.Type]bool) {
+		depth := len(index)
+		if path[t] {
+			return // embedded in itself through a pointer
+		}
+		path[t] = true
+		defer delete(path, t)
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" {
+				continue
+			}
+			name, _, _ := strings.Cut(tag, ",")
+			if f.Anonymous {
+				et := f.Type
+				if et.Kind() == reflect.Pointer {
+					et = et.Elem()
+				}
+				if !f.IsExported() && et.Kind() != reflect.Struct {
+					continue
+				}
+				if name == "" && et.Kind() == reflect.Struct {
+					visit(et, append(slices.Clone(index), i), path)
+					continue
+				}
+			} else if !f.IsExported() {
+				continue
+			}
+			tagged := name != ""
+			if !tagged {
+				name = f.Name
+			}
+			cands[name] = append(cands[name], candidate{f.Type, append(slices.Clone(index), i), depth, tagged})
+		}
+	}
+	visit(t, nil, map[reflect.Type]bool{})
+	out := make(map[string]reflect.Type, len(cands))
+	at := make(map[string][]int, len(cands))
+	for name, cs := range cands {
+		var best []candidate
+		for _, c := range cs {
+			switch {
+			case len(best) == 0 || c.depth < best[0].depth:
+				best = []candidate{c}
+			case c.depth == best[0].depth:
+				best = append(best, c)
+			}
+		}
+		var tagged []candidate
+		for _, c := range best {
+			if c.tagged {
+				tagged = append(tagged, c)
+			}
+		}
+		switch {
+		case len(best) == 1:
+			out[name], at[name] = best[0].t, best[0].index
+		case len(tagged) == 1:
+			out[name], at[name] = tagged[0].t, tagged[0].index
+		}
+	}
+	return out, at
+}
+
+// jsonFields lists the JSON field names of struct t (through pointers and
+// lists), sorted.
+func jsonFields(t reflect.Type) []string {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	return infoOf(t).names
+}
+
+const msgUnknownField = "unknown field"
+
+// unknownFieldDetail explains an unknown field: which fields are allowed
+// there, and the closest one if name looks like a typo of it.
+func unknownFieldDetail(name string, known []string) string {
+	if best := closest(name, known); best != "" {
+		return fmt.Sprintf(msgUnknownField+" (did you mean %q?); the allowed fields here are %s", best, strings.Join(known, ", "))
+	}
+	return msgUnknownField + "; the allowed fields here are " + strings.Join(known, ", ")
+}
+
+// closest returns the known name nearest to name when it is close enough to
+// be a typo (plural/singular, case, one or two letters).
+func closest(name string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if len(name) > len(k)+bestD {
+			continue // too far apart; and a huge name would take long to compare
+		}
+		d := EditDistance(strings.ToLower(name), strings.ToLower(k))
+		if d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// EditDistance is the Levenshtein edit distance of a and b, in bytes: the
+// measure behind every "did you mean" of eds-fn. Callers bound the lengths.
+func EditDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

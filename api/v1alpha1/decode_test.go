@@ -1,0 +1,323 @@
+package v1alpha1
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+const edsHead = "apiVersion: platform.bizmatters.io/v1alpha1\nkind: EventDrivenService\nmetadata: {name: w}\nspec:\n  image: i:v1\n"
+
+func errorStrings(t *testing.T, node *yaml.RNode, obj any) []string {
+	t.Helper()
+	var got []string
+	for _, e := range DecodeStrict(node, obj) {
+		got = append(got, e.Error())
+	}
+	return got
+}
+
+// TestDecodeOneWalk: what the walk finds where the walks before it did not
+// (integers out of range, with their list indices; unknown fields below
+// maps and lists), together, in path order, and through YAML aliases and
+// merge keys as yaml.v3 decodes them.
+func TestDecodeOneWalk(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec string
+		want       []string
+		check      func(t *testing.T, e *EventDrivenService)
+	}{
+		{name: "int32 out of range inside a list",
+			spec: "  nats: {stream: S, consumer: c}\n  scaling:\n    behavior:\n      scaleUp:\n        policies: [{type: Pods, value: 4, periodSeconds: 60}, {type: Pods, value: 3000000000, periodSeconds: 60}]\n",
+			want: []string{`spec.scaling.behavior.scaleUp.policies[1].value: Invalid value: 3000000000: must be an integer between -2147483648 and 2147483647`},
+			check: func(t *testing.T, e *EventDrivenService) {
+				if p := e.Spec.Scaling.Behavior.ScaleUp.Policies; len(p) != 2 || p[0].Value != 4 || p[1].PeriodSeconds != 60 {
+					t.Errorf("policies %+v: the rest of the list was lost", p)
+				}
+			}},
+		{name: "int32 and int64 out of range",
+			spec: "  nats: {stream: S, consumer: c}\n  scaling: {pollingInterval: -2147483649, lagThreshold: 9223372036854775808, maxReplicas: 0x7fffffff}\n",
+			want: []string{
+				`spec.scaling.lagThreshold: Invalid value: "9223372036854775808": must be an integer between -9223372036854775808 and 9223372036854775807`,
+				`spec.scaling.pollingInterval: Invalid value: -2147483649: must be an integer between -2147483648 and 2147483647`,
+			},
+			check: func(t *testing.T, e *EventDrivenService) {
+				if m := e.Spec.Scaling.MaxReplicas; m == nil || *m != 1<<31-1 {
+					t.Errorf("maxReplicas %v, want 2147483647", m)
+				}
+			}},
+		{name: "unknown field inside lists",
+			spec: "  nats: {stream: S, consumer: c}\n  secretRefs: [{name: a, envFrom: true}, {name: b, env: [{secretKey: k, envName: E, optional: true}]}]\n",
+			want: []string{`spec.secretRefs[1].env[0].optional: Invalid value: "optional": unknown field; the allowed fields here are envName, secretKey`}},
+		{name: "unknown keys with a dot or empty, at the path sigs.k8s.io/json gave them",
+			spec: "  nats: {stream: S, consumer: c, prometheus.io/port: 1, '': 2}\n",
+			want: []string{
+				`spec.nats.: Invalid value: "": unknown field; the allowed fields here are account, accountID, authenticationRef, consumer, monitoringEndpoint, stream, url, useHttps`,
+				`spec.nats.prometheus.io/port: Invalid value: "prometheus.io/port": unknown field; the allowed fields here are account, accountID, authenticationRef, consumer, monitoringEndpoint, stream, url, useHttps`,
+			}},
+		{name: "a bad value next to an unknown field, and an overflow",
+			spec: "  nats: {stream: S, consumer: c, acount: A}\n  scaling: {minReplicas: \"1\", maxReplica: 3, idleReplicas: 3000000000}\n",
+			want: []string{
+				`spec.nats.acount: Invalid value: "acount": unknown field (did you mean "account"?); the allowed fields here are account, accountID, authenticationRef, consumer, monitoringEndpoint, stream, url, useHttps`,
+				`spec.scaling.idleReplicas: Invalid value: 3000000000: must be an integer between -2147483648 and 2147483647`,
+				`spec.scaling.maxReplica: Invalid value: "maxReplica": unknown field (did you mean "maxReplicas"?); the allowed fields here are activationLagThreshold, behavior, cooldownPeriod, fallback, idleReplicas, initialCooldownPeriod, lagThreshold, maxReplicas, minReplicas, pollingInterval`,
+				`spec.scaling.minReplicas: Invalid value: "1": must be an integer`,
+			},
+			check: func(t *testing.T, e *EventDrivenService) {
+				if e.Spec.NATS.Stream != "S" || e.Spec.Scaling == nil || e.Spec.Scaling.MinReplicas != nil {
+					t.Errorf("spec %+v: the good values must be decoded, the bad ones blank", e.Spec)
+				}
+			}},
+		{name: "an alias of a good value",
+			spec: "  nats: {stream: S, consumer: c}\n  command: &c [node, main.js]\n  initContainer: {command: *c}\n",
+			check: func(t *testing.T, e *EventDrivenService) {
+				if e.Spec.InitContainer == nil || !slices.Equal(e.Spec.InitContainer.Command, []string{"node", "main.js"}) {
+					t.Errorf("initContainer %+v", e.Spec.InitContainer)
+				}
+			}},
+		{name: "an alias of a value right at its anchor and wrong at the alias",
+			spec: "  nats: {stream: &s S, consumer: c}\n  scaling: {minReplicas: *s, maxReplicas: 3}\n",
+			want: []string{`spec.scaling.minReplicas: Invalid value: "S": must be an integer`},
+			check: func(t *testing.T, e *EventDrivenService) {
+				if e.Spec.NATS.Stream != "S" || e.Spec.Scaling == nil || *e.Spec.Scaling.MaxReplicas != 3 {
+					t.Errorf("spec %+v: the anchor's value and the rest must stay", e.Spec)
+				}
+			}},
+		{name: "unknown fields and bad values through an alias, at every place",
+			spec: "  nats: {stream: S, consumer: c}\n  secretRefs: [&r {name: a, envFrom: yes, optinal: true}, *r]\n",
+			want: []string{
+				`spec.secretRefs[0].envFrom: Invalid value: "yes": must be true or false`,
+				`spec.secretRefs[0].optinal: Invalid value: "optinal": unknown field; the allowed fields here are env, envFrom, name`,
+				`spec.secretRefs[1].envFrom: Invalid value: "yes": must be true or false`,
+				`spec.secretRefs[1].optinal: Invalid value: "optinal": unknown field; the allowed fields here are env, envFrom, name`,
+			}},
+		{name: "merge keys: the mapping's own keys win, merged ones are checked",
+			spec: "  nats: {stream: S, consumer: c}\n  env:\n    - &e {name: A, value: x}\n    - {<<: *e, name: B, vlaue: y}\n    - <<: [{name: C, value: 1}, *e]\n",
+			want: []string{
+				`spec.env[1].vlaue: Invalid value: "vlaue": unknown field (did you mean "value"?); the allowed fields here are name, value`,
+				`spec.env[2].value: Invalid value: 1: must be a string`,
+			},
+			check: func(t *testing.T, e *EventDrivenService) {
+				want := []EnvVar{{Name: "A", Value: "x"}, {Name: "B", Value: "x"}, {Name: "C"}}
+				if diff := cmp.Diff(want, e.Spec.Env); diff != "" {
+					t.Errorf("env (-want +got):\n%s", diff)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := yaml.MustParse(edsHead + tc.spec)
+			e := &EventDrivenService{}
+			errs, ok := decodeStrict(node, e)
+			var got []string
+			for _, err := range errs {
+				got = append(got, err.Error())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if !ok {
+				t.Fatal("not decoded: every problem here has a path, and the rest must be read")
+			}
+			if e.Spec.Image != "i:v1" {
+				t.Errorf("image %q: the rest of the service was lost", e.Spec.Image)
+			}
+			if tc.check != nil {
+				tc.check(t, e)
+			}
+		})
+	}
+}
+
+type mapOfLists struct {
+	Groups map[string][]mapItem `json:"groups"`
+}
+
+type mapItem struct {
+	Name string `json:"name"`
+	Port int32  `json:"port,omitempty"`
+}
+
+// TestDecodeStrictBelowMaps: a map's values are walked with their key in
+// the path, and an unknown field there is explained like any other.
+func TestDecodeStrictBelowMaps(t *testing.T) {
+	node := yaml.MustParse("groups:\n  a: [{name: x}, {nam: y, port: 70000}]\n  b: [{name: z, port: 99999999999}]\n")
+	got := errorStrings(t, node, &mapOfLists{})
+	want := []string{
+		`groups[a][1].nam: Invalid value: "nam": unknown field (did you mean "name"?); the allowed fields here are name, port`,
+		`groups[b][0].port: Invalid value: 99999999999: must be an integer between -2147483648 and 2147483647`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestDecodeLeavesNodeAlone: the caller's node is the same after decoding,
+// also when values were blanked for the decoding and through aliases.
+func TestDecodeLeavesNodeAlone(t *testing.T) {
+	for _, spec := range []string{
+		"  nats: {stream: S, consumer: c}\n",
+		"  nats: {stream: [S], consumer: 3, account: {a: b}}\n  scaling: {minReplicas: x, maxReplicas: 3000000000}\n",
+		"  nats: &n {stream: S, consumer: c}\n  secretRefs: [&r {name: [a], envFrom: 1}, *r]\n  env: [{<<: *n, name: 1}]\n",
+		"  nats: {stream: S, consumer: c}\n  resources: {limits: {memory: 1 GB}}\n  disruptionBudget: {minAvailable: 1.5}\n",
+	} {
+		node := yaml.MustParse(edsHead + spec)
+		before := node.Copy().YNode()
+		text := node.MustString()
+		_, _ = DecodeEventDrivenService(node)
+		if !reflect.DeepEqual(before, node.YNode()) || node.MustString() != text {
+			t.Errorf("%s: the node was changed:\n%s", spec, node.MustString())
+		}
+	}
+}
+
+// TestDecodeDocumentErrors: what cannot be decoded at all is one error
+// without an invented path, after those with one; of a document that cannot
+// be read (its keys may be repeated) only the values of the wrong shape.
+func TestDecodeDocumentErrors(t *testing.T) {
+	node := yaml.MustParse(edsHead + "  nats: {stream: S, consumer: c}\n  command: true\n  scaling: {minReplicas: 1, minReplicas: 2, x: 1}\n")
+	got := errorStrings(t, node, &EventDrivenService{})
+	if len(got) != 2 || got[0] != `spec.command: Invalid value: true: must be a list of strings` ||
+		!strings.HasPrefix(got[1], `<nil>: Invalid value: "(document)": cannot be read: `) {
+		t.Errorf("errors %q", got)
+	}
+	if eds, _ := DecodeEventDrivenService(node); eds != nil {
+		t.Errorf("decoded %+v from a document that cannot be read", eds)
+	}
+	node = yaml.MustParse("metadata: {name: w, creationTimestamp: yesterday}\nspec: {image: i}\n")
+	if got := errorStrings(t, node, &EventDrivenService{}); len(got) != 1 || !strings.Contains(got[0], `parsing time "yesterday"`) {
+		t.Errorf("errors %q, want the decoding's own", got)
+	}
+}
+
+// TestUnknownFieldsAsSigsJSON holds the walk's unknown fields to those
+// sigs.k8s.io/json's strict decoding (which reported them before) finds in
+// the same document: the field tables follow the JSON decoding's rules.
+func TestUnknownFieldsAsSigsJSON(t *testing.T) {
+	for _, doc := range []string{
+		edsHead + "  nats: {stream: S, consumer: c, x: 1}\n  y: 2\nz: 3\n",
+		"apiVersion: a\nkind: K\nmetadata: {name: w, labels: {a: b}, ownerReferences: [{name: o, kind: K, apiVersion: v, uid: u, blockOwnerDeletion: true, extra: 1}], managedFields: [{manager: m, fieldsV1: {f: 1}, bad: 2}]}\nTypeMeta: {}\nObjectMeta: {}\nSpec: {}\n" +
+			"spec:\n  image: i\n  customDeployment: {anything: 1}\n  scaling: {behavior: {scaleDown: {policies: [{type: Pods, value: 1, periodSeconds: 1, period: 2}], selectPolicy: Max, x: 1}}}\n  resources: {requests: {cpu: 1}, claims: []}\n  disruptionBudget: {minAvailable: 1, y: 2}\n",
+	} {
+		node := yaml.MustParse(doc)
+		var walked []string
+		for _, e := range DecodeStrict(node, &EventDrivenService{}) {
+			walked = append(walked, e.Field)
+		}
+		data, err := nodeJSON(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		strict, err := sigsjson.UnmarshalStrict(data, &EventDrivenService{}, sigsjson.DisallowUnknownFields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, e := range strict {
+			var fe sigsjson.FieldError
+			if !errors.As(e, &fe) {
+				t.Fatal(e)
+			}
+			want = append(want, fe.FieldPath())
+		}
+		slices.Sort(want)
+		if len(want) < 3 {
+			t.Fatalf("only %q: the document must have unknown fields everywhere", want)
+		}
+		if diff := cmp.Diff(want, walked); diff != "" {
+			t.Errorf("unknown fields (-sigs.k8s.io/json +walk):\n%s", diff)
+		}
+	}
+}
+
+type embedA struct {
+	A    string `json:"a"`
+	Same string `json:"same"`
+	Deep string
+}
+
+type embedB struct {
+	B    string `json:"b"`
+	Same string `json:"same"`
+	embedA
+}
+
+type withEmbedded struct {
+	embedB
+	*embedA `json:"ptr"`
+	Own     string `json:"own"`
+	Named   embedA `json:"named"`
+	Untag   string
+	Skip    string `json:"-"`
+	hidden  string //nolint:unused // must not count
+	Same    string `json:"same"`
+}
+
+// TestStructFieldsAsEncodingJSON: a struct's field table has the names
+// encoding/json writes (and so reads) for it.
+func TestStructFieldsAsEncodingJSON(t *testing.T) {
+	b, err := json.Marshal(withEmbedded{embedA: &embedA{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for k := range m {
+		want = append(want, k)
+	}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, infoOf(reflect.TypeOf(withEmbedded{})).names); diff != "" {
+		t.Errorf("fields (-encoding/json +table):\n%s", diff)
+	}
+}
+
+type concurrentOnly struct {
+	Items []mapItem `json:"items"`
+	Next  *struct {
+		Deep map[string]mapItem `json:"deep"`
+	} `json:"next"`
+}
+
+// TestDecodeConcurrently: the generator decodes services on several
+// goroutines, and the field tables are built by whichever comes first (run
+// with -race).
+func TestDecodeConcurrently(t *testing.T) {
+	node := yaml.MustParse("items: [{name: a, port: 1}]\nnext: {deep: {x: {name: b, prot: 2}}}\n")
+	want := []string{`next.deep[x].prot: Invalid value: "prot": unknown field (did you mean "port"?); the allowed fields here are name, port`}
+	done := make(chan []string)
+	for range 8 {
+		go func() {
+			var got []string
+			for _, e := range DecodeStrict(node, &concurrentOnly{}) {
+				got = append(got, e.Error())
+			}
+			done <- got
+		}()
+	}
+	for range 8 {
+		if diff := cmp.Diff(want, <-done); diff != "" {
+			t.Errorf("errors (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// TestDecodeAliasBomb: aliases that multiply what the walk visits beyond
+// maxAliasValues stop it with one error, instead of a walk of billions.
+func TestDecodeAliasBomb(t *testing.T) {
+	env := "[" + strings.Repeat("{secretKey: k, envName: E}, ", 2000) + "]"
+	node := yaml.MustParse(edsHead + "  nats: {stream: S, consumer: c}\n  secretRefs: [&r {name: a, env: " + env + "}, " + strings.Repeat("*r, ", 600) + "]\n")
+	errs, ok := decodeStrict(node, &EventDrivenService{})
+	want := `<nil>: Invalid value: "(document)": cannot be read: YAML aliases (*name) expand it to more than 1048576 values: write the values out instead`
+	if ok || len(errs) != 1 || errs[0].Error() != want {
+		t.Errorf("ok %v, errors %v; want %s", ok, errs, want)
+	}
+}
