@@ -6,10 +6,10 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
-	"strings"
 	"sync"
 	"unicode/utf8"
 
+	"github.com/bizmatters/eds-fn/internal/jsonfields"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -19,12 +19,12 @@ import (
 // a one-service run (BENCHMARKS.md). typedNode walks the value instead, so
 // only the fields that are set are visited, and makes the nodes jsonNode
 // would make of json.Marshal's output. It follows encoding/json's rules for
-// the shapes the API types have (tagged fields, omitempty and omitzero,
-// promoted embedded structs, pointers, interfaces, string-keyed maps) and
+// the shapes the API types have (its field table, internal/jsonfields;
+// omitempty and omitzero, pointers, interfaces, string-keyed maps) and
 // hands the rest to jsonNode: a value that marshals itself (quantities,
 // int-or-strings, timestamps) is json.Marshal'ed alone, and an object with
-// any other shape (a float, []byte, a ",string" option, clashing embedded
-// fields) is rendered whole by jsonNode. The TestTypedNode tests and
+// any other shape (a float, []byte, a ",string" option) is rendered whole
+// by jsonNode. The TestTypedNode tests and
 // FuzzTypedNode hold it to jsonNode.
 func typedNode(obj any) (*yaml.RNode, error) {
 	v := reflect.ValueOf(obj)
@@ -232,86 +232,23 @@ type encField struct {
 	isZero    func(reflect.Value) bool // for omitzero
 }
 
-// fieldsOf lists the JSON fields of struct t in encoding/json's order, or
-// nil for a struct whose fields encoding/json would treat in a way
-// typedNode does not: embedded fields that are not plain structs or whose
-// names clash, ",string", names that are not plain.
+// fieldsOf is the fields of struct t as encoding/json writes them, or nil
+// when one is written inside a string (",string"), which typedNode leaves
+// to jsonNode.
 func fieldsOf(t reflect.Type) []encField {
-	fields, ok := appendFields(nil, t, nil)
-	seen := map[string]bool{}
+	fields := jsonfields.Of(t)
+	out := make([]encField, 0, len(fields))
 	for _, f := range fields {
-		ok = ok && !seen[f.name]
-		seen[f.name] = true
+		if f.Quoted {
+			return nil
+		}
+		e := encField{name: f.Name, index: f.Index, omitEmpty: f.OmitEmpty}
+		if f.OmitZero {
+			e.isZero = zeroTest(f.Type)
+		}
+		out = append(out, e)
 	}
-	if !ok {
-		fields = nil
-	} else if fields == nil {
-		fields = []encField{} // struct{}: {}
-	}
-	return fields
-}
-
-func appendFields(out []encField, t reflect.Type, index []int) ([]encField, bool) {
-	if len(index) > 8 {
-		return nil, false // a struct that embeds itself through pointers
-	}
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		et := sf.Type
-		if et.Kind() == reflect.Pointer {
-			et = et.Elem()
-		}
-		tag := sf.Tag.Get("json")
-		if tag == "-" || !sf.IsExported() && (!sf.Anonymous || et.Kind() != reflect.Struct) {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		at := append(index[:len(index):len(index)], i)
-		if sf.Anonymous && name == "" && et.Kind() == reflect.Struct {
-			// Its fields are promoted, as Go promotes them (an unexported
-			// type's too: reflect lets them be read).
-			var ok bool
-			if out, ok = appendFields(out, et, at); !ok {
-				return nil, false
-			}
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		if !plainName(name) || hasOption(opts, "string") {
-			return nil, false
-		}
-		f := encField{name: name, index: at, omitEmpty: hasOption(opts, "omitempty")}
-		if hasOption(opts, "omitzero") {
-			f.isZero = zeroTest(sf.Type)
-		}
-		out = append(out, f)
-	}
-	return out, true
-}
-
-// hasOption reports whether the options after a json tag's name include o.
-func hasOption(opts, o string) bool {
-	for opts != "" {
-		var this string
-		this, opts, _ = strings.Cut(opts, ",")
-		if this == o {
-			return true
-		}
-	}
-	return false
-}
-
-// plainName: a field name that encoding/json takes as written and that
-// needs no escaping.
-func plainName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return s != ""
+	return out
 }
 
 // isEmptyValue is encoding/json's test for omitempty.

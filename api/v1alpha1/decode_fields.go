@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/bizmatters/eds-fn/internal/jsonfields"
 )
 
 // typeInfo is what the strict decoding needs to know of one Go type,
@@ -60,81 +61,14 @@ func infoOf(t reflect.Type) *typeInfo {
 	return got.(*typeInfo)
 }
 
-// structFields lists the JSON fields of struct t by encoding/json's rules,
-// which decide what the decoding fills: a tag's name or else the Go name,
-// "-" and unexported fields left out, embedded structs without a name
-// inlined, and of two fields of one name the less deeply embedded (or the
-// only tagged one) wins.
+// structFields is the field table of struct t: name → declared type and
+// index path, encoding/json's own (internal/jsonfields).
 func structFields(t reflect.Type) (map[string]reflect.Type, map[string][]int) {
-	type candidate struct {
-		t      reflect.Type
-		index  []int
-		depth  int
-		tagged bool
-	}
-	cands := map[string][]candidate{}
-	var visit func(t reflect.Type, index []int, path map[reflect.Type]bool)
-	visit = func(t reflect.Type, index []int, path map[reflect.Type]bool) {
-		depth := len(index)
-		if path[t] {
-			return // embedded in itself through a pointer
-		}
-		path[t] = true
-		defer delete(path, t)
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			tag := f.Tag.Get("json")
-			if tag == "-" {
-				continue
-			}
-			name, _, _ := strings.Cut(tag, ",")
-			if f.Anonymous {
-				et := f.Type
-				if et.Kind() == reflect.Pointer {
-					et = et.Elem()
-				}
-				if !f.IsExported() && et.Kind() != reflect.Struct {
-					continue
-				}
-				if name == "" && et.Kind() == reflect.Struct {
-					visit(et, append(slices.Clone(index), i), path)
-					continue
-				}
-			} else if !f.IsExported() {
-				continue
-			}
-			tagged := name != ""
-			if !tagged {
-				name = f.Name
-			}
-			cands[name] = append(cands[name], candidate{f.Type, append(slices.Clone(index), i), depth, tagged})
-		}
-	}
-	visit(t, nil, map[reflect.Type]bool{})
-	out := make(map[string]reflect.Type, len(cands))
-	at := make(map[string][]int, len(cands))
-	for name, cs := range cands {
-		var best []candidate
-		for _, c := range cs {
-			switch {
-			case len(best) == 0 || c.depth < best[0].depth:
-				best = []candidate{c}
-			case c.depth == best[0].depth:
-				best = append(best, c)
-			}
-		}
-		var tagged []candidate
-		for _, c := range best {
-			if c.tagged {
-				tagged = append(tagged, c)
-			}
-		}
-		switch {
-		case len(best) == 1:
-			out[name], at[name] = best[0].t, best[0].index
-		case len(tagged) == 1:
-			out[name], at[name] = tagged[0].t, tagged[0].index
-		}
+	fields := jsonfields.Of(t)
+	out := make(map[string]reflect.Type, len(fields))
+	at := make(map[string][]int, len(fields))
+	for _, f := range fields {
+		out[f.Name], at[f.Name] = f.Type, f.Index
 	}
 	return out, at
 }
