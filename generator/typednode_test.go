@@ -165,7 +165,7 @@ type (
 		St    struct{}          `json:"st,omitempty"`
 		NoTag string            //nolint:tagliatelle // the Go name is the JSON name
 		Skip  string            `json:"-"`
-		Dash  string            `json:"-,"`
+		Dash  string            `json:"-,"` //nolint:staticcheck // the name "-", on purpose
 		NL    []int             `json:"nl"`
 		NM    map[string]string `json:"nm"`
 		EL    []int             `json:"el"`

@@ -30,8 +30,8 @@ type (
 		Named   embedA `json:"named"`
 		Untag   string
 		Skip    string `json:"-"`
-		Dash    string `json:"-,"`
-		hidden  string
+		Dash    string `json:"-,"` //nolint:staticcheck // the name "-", on purpose
+		hidden  string //nolint:unused // an unexported field, left out
 		Same    string `json:"same"`
 	}
 	twice1    struct{ X, Y string }
@@ -51,14 +51,14 @@ type (
 	}
 	embedNoTag struct{ V string }
 	oddNames   struct {
-		Bad   string `json:"a\"b"`
+		Bad   string `json:"a\"b"` //nolint:staticcheck // a name encoding/json refuses, on purpose
 		Space string `json:"with space"`
 		Uni   string `json:"naïve"`
 		Empty string `json:",omitempty"`
 	}
 	ptrSelf struct {
-		*ptrSelf
-		S string `json:"s"`
+		*ptrSelf        //nolint:unused // a struct that embeds itself
+		S        string `json:"s"`
 	}
 	common struct{ C, D string }
 	viaOne struct{ common }
