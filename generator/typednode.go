@@ -1,10 +1,12 @@
 package generator
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -59,6 +61,7 @@ var (
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	isZeroerType      = reflect.TypeFor[interface{ IsZero() bool }]()
+	stringMapType     = reflect.TypeFor[map[string]string]()
 )
 
 func (w *jsonWalk) typed(v reflect.Value) (*yaml.Node, error) {
@@ -144,16 +147,52 @@ func infoOf(t reflect.Type) *typeInfo {
 	return info
 }
 
-// marshaled is the node of a value that marshals itself, through
-// json.Marshal, whose encoders for such types are small.
+// marshaled is the node of a value that marshals itself. Its MarshalJSON
+// is called directly when it writes a plain string or integer, which
+// json.Marshal would pass on as it is; anything else goes through
+// json.Marshal (whose encoders for such types are small), which checks,
+// compacts and escapes it.
 func (w *jsonWalk) marshaled(v any) (*yaml.Node, error) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
+	var data []byte
+	if m, ok := v.(json.Marshaler); ok {
+		if rv := reflect.ValueOf(v); rv.Kind() != reflect.Pointer || !rv.IsNil() {
+			if b, err := m.MarshalJSON(); err == nil && plainJSON(b) {
+				data = b
+			}
+		}
+	}
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(v); err != nil {
+			return nil, err
+		}
 	}
 	w.s, w.i = string(data), 0
 	n := w.value()
 	return n, w.err
+}
+
+// plainJSON: b is a JSON string of printable ASCII without escapes, or a
+// decimal integer, exactly as json.Marshal would write it.
+func plainJSON(b []byte) bool {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		for _, c := range b[1 : len(b)-1] {
+			if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+				return false
+			}
+		}
+		return true
+	}
+	digits := bytes.TrimPrefix(b, []byte("-"))
+	if len(digits) == 0 || digits[0] == '0' && len(digits) > 1 {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *jsonWalk) scalar(tag, value string) *yaml.Node {
@@ -186,9 +225,9 @@ fields:
 		if err != nil {
 			return nil, err
 		}
-		w.pairs = append(w.pairs, pair{f.name, c})
+		w.pairs = append(w.pairs, pair{f.name, c, f.key})
 	}
-	w.mappingOf(n, base)
+	w.mappingOf(n, base, true)
 	return n, nil
 }
 
@@ -200,14 +239,25 @@ func (w *jsonWalk) mapping(v reflect.Value) (*yaml.Node, error) {
 		return nil, errOtherShape
 	}
 	n, base := w.node(), len(w.pairs)
+	if v.Type() == stringMapType && v.CanInterface() {
+		// Labels, annotations, selectors, trigger metadata: most maps,
+		// without reflect's iterator.
+		for k, s := range v.Interface().(map[string]string) {
+			c := w.node()
+			*c = stringNode(validUTF8(s), false)
+			w.pairs = append(w.pairs, pair{key: validUTF8(k), value: c})
+		}
+		w.mappingOf(n, base, false)
+		return n, nil
+	}
 	for it := v.MapRange(); it.Next(); {
 		c, err := w.typed(it.Value())
 		if err != nil {
 			return nil, err
 		}
-		w.pairs = append(w.pairs, pair{validUTF8(it.Key().String()), c})
+		w.pairs = append(w.pairs, pair{key: validUTF8(it.Key().String()), value: c})
 	}
-	w.mappingOf(n, base)
+	w.mappingOf(n, base, false)
 	return n, nil
 }
 
@@ -230,6 +280,7 @@ type encField struct {
 	index     []int
 	omitEmpty bool
 	isZero    func(reflect.Value) bool // for omitzero
+	key       *yaml.Node               // the shared key node, for a plain name
 }
 
 // fieldsOf is the fields of struct t as encoding/json writes them, or nil
@@ -246,8 +297,19 @@ func fieldsOf(t reflect.Type) []encField {
 		if f.OmitZero {
 			e.isZero = zeroTest(f.Type)
 		}
+		if plainInBoth(f.Name, true) {
+			e.key = sharedKey(f.Name)
+		}
 		out = append(out, e)
 	}
+	// In the order their keys are written: a struct's mapping need not be
+	// sorted for every value.
+	slices.SortFunc(out, func(a, b encField) int {
+		if v2KeyLess(a.name, b.name) {
+			return -1
+		}
+		return 1
+	})
 	return out
 }
 

@@ -174,6 +174,13 @@ type (
 	}
 )
 
+// rawMarshaler writes itself as its JSON, valid or not.
+type rawMarshaler string
+
+func (r rawMarshaler) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+type namedStringMap map[string]string
+
 func (p *ptrMarshaler) MarshalJSON() ([]byte, error)  { return []byte(`{"ptr": "` + p.V + `"}`), nil }
 func (v valueMarshaler) MarshalJSON() ([]byte, error) { return []byte(` [1, "` + v.V + `"] `), nil }
 func (k textKey) MarshalText() ([]byte, error)        { return []byte("text:" + k.V), nil }
@@ -217,8 +224,14 @@ func TestTypedNodeShapes(t *testing.T) {
 		map[string]string{"bad\xffkey": "bad\xff\xfevalue", "é": "\u2028"},
 		struct{ V any }{V: struct{ W string }{W: "anonymous"}},
 		intstr.FromString("50%"),
+		intstr.FromString("a\"quote\\ and <html> & \u2028"),
+		namedStringMap{"b": "2", "a": "1"},
+		map[string]map[string]string{"x": {"k": "v"}, "nil": nil},
 		resource.MustParse("1.5Gi"),
 		map[string]resource.Quantity{"cpu": resource.MustParse("500m")},
+	}
+	for _, raw := range []string{`"plain"`, `"a<b&c"`, `"\u00e9"`, `"é"`, `12`, `-0`, `-12`, `01`, `-`, `1.5`, `1e3`, `"open`, `"`, `""`, `null`, `true`, ` 1 `, `{}`, `[1,2]`, `{"a":1}`, `x`, ``} {
+		objs = append(objs, rawMarshaler(raw), []rawMarshaler{rawMarshaler(raw)}, map[string]any{"k": rawMarshaler(raw)})
 	}
 	for _, s := range trickyStrings {
 		objs = append(objs, map[string]string{s: s}, struct {

@@ -79,8 +79,9 @@ type jsonWalk struct {
 }
 
 type pair struct {
-	key   string
-	value *yaml.Node
+	key     string
+	value   *yaml.Node
+	keyNode *yaml.Node // the key's node when known already
 }
 
 func (w *jsonWalk) node() *yaml.Node {
@@ -110,20 +111,27 @@ func (w *jsonWalk) children(k int) []*yaml.Node {
 }
 
 // mappingOf makes n the mapping of the pairs from base on, which it pops:
-// keys in go-yaml v2's order, {} when there are none.
-func (w *jsonWalk) mappingOf(n *yaml.Node, base int) {
+// keys in go-yaml v2's order (sorted says they are already), {} when there
+// are none.
+func (w *jsonWalk) mappingOf(n *yaml.Node, base int, sorted bool) {
 	pairs := w.pairs[base:]
-	// v2KeyLess finds no two distinct keys equal: the order does not
-	// depend on the JSON's.
-	slices.SortFunc(pairs, func(a, b pair) int {
-		if v2KeyLess(a.key, b.key) {
-			return -1
-		}
-		return 1
-	})
+	if !sorted {
+		// v2KeyLess finds no two distinct keys equal: the order does not
+		// depend on the JSON's.
+		slices.SortFunc(pairs, func(a, b pair) int {
+			if v2KeyLess(a.key, b.key) {
+				return -1
+			}
+			return 1
+		})
+	}
 	*n = yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: w.children(2 * len(pairs))}
 	for _, p := range pairs {
-		n.Content = append(n.Content, w.key(p.key), p.value)
+		k := p.keyNode
+		if k == nil {
+			k = w.key(p.key)
+		}
+		n.Content = append(n.Content, k, p.value)
 	}
 	w.pairs = w.pairs[:base]
 	if len(n.Content) == 0 {
@@ -142,10 +150,10 @@ func (w *jsonWalk) value() *yaml.Node {
 			}
 			k := w.str()
 			w.i++ // ':'
-			w.pairs = append(w.pairs, pair{k, w.value()})
+			w.pairs = append(w.pairs, pair{key: k, value: w.value()})
 		}
 		w.i++
-		w.mappingOf(n, base)
+		w.mappingOf(n, base, false)
 		return n
 	case '[':
 		base := len(w.elems)
@@ -197,6 +205,11 @@ func (w *jsonWalk) key(s string) *yaml.Node {
 		*n = stringNode(s, true)
 		return n
 	}
+	return sharedKey(s)
+}
+
+// sharedKey is the shared node of key s, a plain word.
+func sharedKey(s string) *yaml.Node {
 	sharedKeys.Lock()
 	defer sharedKeys.Unlock()
 	if n, ok := sharedKeys.m[s]; ok {
