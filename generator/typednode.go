@@ -280,7 +280,7 @@ type encField struct {
 	index     []int
 	omitEmpty bool
 	isZero    func(reflect.Value) bool // for omitzero
-	key       *yaml.Node               // the shared key node, for a plain name
+	key       *yaml.Node               // the key's node, for a plain name
 }
 
 // fieldsOf is the fields of struct t as encoding/json writes them, or nil
@@ -298,7 +298,9 @@ func fieldsOf(t reflect.Type) []encField {
 			e.isZero = zeroTest(f.Type)
 		}
 		if plainInBoth(f.Name, true) {
-			e.key = sharedKey(f.Name)
+			// Its own node, made once: a name is a plain word, and
+			// nothing changes a key node in place.
+			e.key = &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: f.Name}
 		}
 		out = append(out, e)
 	}

@@ -49,7 +49,7 @@ func typeFields(t reflect.Type) []Field {
 		typ   reflect.Type
 		index []int
 	}
-	var fields []Field
+	fields := make([]Field, 0, t.NumField())
 	visited := map[reflect.Type]bool{}
 	// Breadth first: each depth of embedding in turn; count says how often
 	// a type is embedded at the depth, since two copies of one field hide
@@ -108,6 +108,11 @@ func typeFields(t reflect.Type) []Field {
 			}
 		}
 	}
+	if len(visited) == 1 && uniqueNames(fields) {
+		// Nothing embedded, no name twice (most structs): nothing hides
+		// anything, and the fields are in index order already.
+		return slices.Clip(fields)
+	}
 	slices.SortFunc(fields, func(a, b Field) int {
 		return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(len(a.Index), len(b.Index)),
 			boolOrder(a.Tagged, b.Tagged), slices.Compare(a.Index, b.Index))
@@ -127,6 +132,17 @@ func typeFields(t reflect.Type) []Field {
 	}
 	slices.SortFunc(out, func(a, b Field) int { return slices.Compare(a.Index, b.Index) })
 	return slices.Clip(out)
+}
+
+func uniqueNames(fields []Field) bool {
+	seen := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		if seen[f.Name] {
+			return false
+		}
+		seen[f.Name] = true
+	}
+	return true
 }
 
 func boolOrder(a, b bool) int {
@@ -158,6 +174,7 @@ func validName(s string) bool {
 	}
 	for _, c := range s {
 		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
 		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
 			return false
