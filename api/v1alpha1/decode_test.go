@@ -1,7 +1,6 @@
 package v1alpha1
 
 import (
-	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
@@ -233,50 +232,6 @@ func TestUnknownFieldsAsSigsJSON(t *testing.T) {
 		if diff := cmp.Diff(want, walked); diff != "" {
 			t.Errorf("unknown fields (-sigs.k8s.io/json +walk):\n%s", diff)
 		}
-	}
-}
-
-type embedA struct {
-	A    string `json:"a"`
-	Same string `json:"same"`
-	Deep string
-}
-
-type embedB struct {
-	B    string `json:"b"`
-	Same string `json:"same"`
-	embedA
-}
-
-type withEmbedded struct {
-	embedB
-	*embedA `json:"ptr"`
-	Own     string `json:"own"`
-	Named   embedA `json:"named"`
-	Untag   string
-	Skip    string `json:"-"`
-	hidden  string //nolint:unused // must not count
-	Same    string `json:"same"`
-}
-
-// TestStructFieldsAsEncodingJSON: a struct's field table has the names
-// encoding/json writes (and so reads) for it.
-func TestStructFieldsAsEncodingJSON(t *testing.T) {
-	b, err := json.Marshal(withEmbedded{embedA: &embedA{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	for k := range m {
-		want = append(want, k)
-	}
-	slices.Sort(want)
-	if diff := cmp.Diff(want, infoOf(reflect.TypeOf(withEmbedded{})).names); diff != "" {
-		t.Errorf("fields (-encoding/json +table):\n%s", diff)
 	}
 }
 
