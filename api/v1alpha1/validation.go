@@ -169,7 +169,7 @@ func validateImage(image string, p *field.Path) field.ErrorList {
 		return field.ErrorList{field.Required(p, "the worker's container image, for example \"ghcr.io/org/worker:v1.2.3\"")}
 	}
 	if len(image) > maxImageLength {
-		// Longer than any registry accepts; and parsing it would take long.
+		// Longer than any registry accepts.
 		return field.ErrorList{field.TooLong(p, "", maxImageLength)}
 	}
 	if _, err := parseImageRef(image); err != nil {
