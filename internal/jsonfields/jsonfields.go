@@ -50,6 +50,10 @@ func typeFields(t reflect.Type) []Field {
 		index []int
 	}
 	fields := make([]Field, 0, t.NumField())
+	rootIndex := make([]int, t.NumField())
+	for i := range rootIndex {
+		rootIndex[i] = i
+	}
 	visited := map[reflect.Type]bool{}
 	// Breadth first: each depth of embedding in turn; count says how often
 	// a type is embedded at the depth, since two copies of one field hide
@@ -80,7 +84,12 @@ func typeFields(t reflect.Type) []Field {
 				if !validName(name) {
 					name = ""
 				}
-				index := append(slices.Clip(l.index), i)
+				var index []int
+				if l.index == nil {
+					index = rootIndex[i : i+1 : i+1] // no allocation per field
+				} else {
+					index = append(slices.Clip(l.index), i)
+				}
 				if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
 					count[ft]++
 					if count[ft] == 1 {
@@ -88,12 +97,24 @@ func typeFields(t reflect.Type) []Field {
 					}
 					continue
 				}
-				f := Field{Name: name, Index: index, Type: sf.Type, Tagged: name != "",
-					OmitEmpty: has(opts, "omitempty"), OmitZero: has(opts, "omitzero")}
+				f := Field{Name: name, Index: index, Type: sf.Type, Tagged: name != ""}
 				if !f.Tagged {
 					f.Name = sf.Name
 				}
-				if has(opts, "string") {
+				quoted := false
+				for opts != "" {
+					var o string
+					o, opts, _ = strings.Cut(opts, ",")
+					switch o {
+					case "omitempty":
+						f.OmitEmpty = true
+					case "omitzero":
+						f.OmitZero = true
+					case "string":
+						quoted = true
+					}
+				}
+				if quoted {
 					switch ft.Kind() {
 					case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 						reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
@@ -153,17 +174,6 @@ func boolOrder(a, b bool) int {
 		return -1
 	}
 	return 1
-}
-
-func has(opts, o string) bool {
-	for opts != "" {
-		var this string
-		this, opts, _ = strings.Cut(opts, ",")
-		if this == o {
-			return true
-		}
-	}
-	return false
 }
 
 // validName is encoding/json's isValidTag: a tag name of other characters
