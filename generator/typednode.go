@@ -139,8 +139,8 @@ func infoOf(t reflect.Type) *typeInfo {
 		return i.(*typeInfo)
 	}
 	// Only defined types, pointers, interfaces and structs (by embedding)
-	// have methods: []string or map[string]string need not be asked (nor made a pointer
-	// type of, which reflect has to look up).
+	// have methods: []string or map[string]string need not be asked (nor
+	// made a pointer type of, which reflect has to look up).
 	methods := t.PkgPath() != "" || t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface || t.Kind() == reflect.Struct
 	info := &typeInfo{marshals: methods && (t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
 		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)))}
