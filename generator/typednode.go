@@ -34,11 +34,16 @@ func typedNode(obj any) (*yaml.RNode, error) {
 	if v.IsValid() {
 		// One block of nodes and one of pointers, as large as the last
 		// object of this type needed: services generate alike.
+		var hint [2]int
 		if h, ok := sizeHints.Load(v.Type()); ok {
-			h := h.([2]int)
-			w.nodes, w.ptrs = make([]yaml.Node, 0, h[0]), make([]*yaml.Node, 0, h[1])
+			hint = h.([2]int)
+			w.nodes, w.ptrs = make([]yaml.Node, 0, hint[0]), make([]*yaml.Node, 0, hint[1])
 		}
-		defer func() { sizeHints.Store(v.Type(), [2]int{w.made + 1, w.pointed}) }()
+		defer func() {
+			if used := [2]int{w.made + 1, w.pointed}; used != hint {
+				sizeHints.Store(v.Type(), used) // only when it changed: most objects of a type are alike
+			}
+		}()
 	}
 	root, err := w.typed(v)
 	if errors.Is(err, errOtherShape) {
