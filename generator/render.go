@@ -1,14 +1,91 @@
-//go:build !library_yaml
-
 package generator
 
-import "sigs.k8s.io/kustomize/kyaml/yaml"
+import (
+	"fmt"
+	"strings"
 
-// render turns a typed object into the YAML node that the libraries make of
-// it (sigs.k8s.io/yaml.Marshal, then kyaml's yaml.Parse), without writing and
-// parsing YAML text (jsonNode) and without encoding/json's encoders for
-// every type a Deployment can hold (typedNode). Building with
-// "-tags library_yaml" uses the libraries instead (render_library.go);
-// "make bench" times both, and the equivalence tests and fuzz targets
-// compare them.
-func render(obj any) (*yaml.RNode, error) { return typedNode(obj) }
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// render turns an object into the YAML node kubectl would print: the
+// Kubernetes libraries' own conversion to unstructured data (json tags,
+// omitempty, quantities and the other values that marshal themselves), then
+// yaml.v3's encoding with its sorted keys and its quoting, which also
+// writes for YAML 1.1 readers ("yes", "on", "1:20" are quoted). obj is a
+// typed object, or a map as encoding/json decodes one, which render may
+// change.
+//
+// yaml.v3 writes two kinds of string that do not read back as themselves,
+// corrected here, and TestRenderKeepsEveryString holds the list to the
+// library:
+//   - "<<" is a merge key to every YAML reader: it is double-quoted;
+//   - a string that starts with a tab and spans lines is written as a
+//     block scalar that yaml.v3 itself cannot read: it is double-quoted
+//     before encoding (a key of that shape is refused).
+func render(obj any) (*yaml.RNode, error) {
+	data, ok := obj.(map[string]any)
+	if !ok {
+		var err error
+		if data, err = runtime.DefaultUnstructuredConverter.ToUnstructured(obj); err != nil {
+			return nil, err
+		}
+	}
+	if err := quoteTabBlocks(data); err != nil {
+		return nil, err
+	}
+	n := &yaml.Node{}
+	if err := n.Encode(data); err != nil {
+		return nil, err
+	}
+	quoteMergeKeys(n)
+	return yaml.NewRNode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}), nil
+}
+
+// tabBlock: yaml.v3 would write s as a block scalar whose first line
+// starts with a tab, which no YAML parser reads back (it also holds for a
+// few strings yaml.v3 would double-quote anyway).
+func tabBlock(s string) bool {
+	return strings.HasPrefix(s, "\t") && strings.Contains(s, "\n")
+}
+
+// quoteTabBlocks replaces, in place, every tabBlock string value in v by a
+// double-quoted node, which yaml.v3 encodes as it stands.
+func quoteTabBlocks(v any) error {
+	fix := func(s string) any {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s, Style: yaml.DoubleQuotedStyle}
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if tabBlock(k) {
+				return fmt.Errorf("the key %q starts with a tab and spans lines: it cannot be written as YAML", k)
+			}
+			if s, ok := e.(string); ok && tabBlock(s) {
+				v[k] = fix(s)
+			} else if err := quoteTabBlocks(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if s, ok := e.(string); ok && tabBlock(s) {
+				v[i] = fix(s)
+			} else if err := quoteTabBlocks(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// quoteMergeKeys makes every "<<" under n, which yaml.v3 tags as a merge
+// key, the string it was.
+func quoteMergeKeys(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!merge" {
+		n.Tag, n.Style = yaml.NodeTagString, yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		quoteMergeKeys(c)
+	}
+}
