@@ -74,7 +74,7 @@ func RunFunction(in io.Reader, out, errOut io.Writer, pick ProcessorFor) int {
 		fmt.Fprintf(errOut, "error: %s\n", errEmptyInput)
 		return 1
 	}
-	list, err := resourcelist.Read(data)
+	list, err := resourcelist.Read(data, generator.IsEventDrivenService)
 	if err != nil {
 		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1

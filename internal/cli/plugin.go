@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
+	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
 )
@@ -91,7 +92,7 @@ func RunPlugin(kind string, args []string, in io.Reader, out, errOut io.Writer, 
 		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1
 	}
-	list, err := resourcelist.FromStream(config, resources)
+	list, err := resourcelist.FromStream(config, resources, generator.IsEventDrivenService)
 	if err != nil {
 		fmt.Fprintf(errOut, "error: %v\n", err)
 		return 1

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bizmatters/eds-fn/bench"
+	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/google/go-cmp/cmp"
@@ -27,7 +28,7 @@ func TestWriteStreamMatchesByteWriter(t *testing.T) {
 		}
 	}()
 	for name, data := range equivalenceInputs(t) {
-		in, err := resourcelist.Read(data)
+		in, err := resourcelist.Read(data, generator.IsEventDrivenService)
 		if err != nil {
 			continue
 		}

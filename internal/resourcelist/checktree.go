@@ -3,7 +3,6 @@ package resourcelist
 import (
 	"fmt"
 
-	"github.com/bizmatters/eds-fn/generator"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -57,7 +56,7 @@ func expandedCopy(n *yaml.Node) *yaml.Node {
 // written twice (which value wins is a guess), aliases that expand
 // exponentially (a "billion laughs"), and objects whose metadata, labels or
 // annotations are not mappings (kyaml would overwrite or trip over them).
-func checkTree(root *yaml.Node, in *List) (aliases int, err error) {
+func checkTree(root *yaml.Node, in *List, whole ReadsWhole) (aliases int, err error) {
 	var sections []*yaml.Node
 	if in.FunctionConfig != nil {
 		sections = append(sections, in.FunctionConfig.YNode())
@@ -77,7 +76,7 @@ func checkTree(root *yaml.Node, in *List) (aliases int, err error) {
 		return "the ResourceList"
 	}
 	for _, n := range sections {
-		if err := checkMeta(n); err != nil {
+		if err := checkMeta(n, whole(yaml.NewRNode(n))); err != nil {
 			return 0, fmt.Errorf("%s: %v", where(n), err)
 		}
 	}
@@ -175,7 +174,7 @@ func clipped(s string) string {
 
 // checkMeta: metadata, and its labels and annotations, are mappings when
 // they are set.
-func checkMeta(n *yaml.Node) error {
+func checkMeta(n *yaml.Node, readWhole bool) error {
 	md := mapValue(n, "metadata")
 	if md == nil {
 		return nil
@@ -184,7 +183,7 @@ func checkMeta(n *yaml.Node) error {
 		return fmt.Errorf("metadata must be a mapping (name, namespace, labels, annotations)")
 	}
 	fields := []string{"annotations", "labels"}
-	if generator.IsEventDrivenService(yaml.NewRNode(n)) {
+	if readWhole {
 		// Its decoding reports wrong labels, with every other problem;
 		// nothing reads them before. The annotations are written to
 		// before it runs (kyaml's bookkeeping).

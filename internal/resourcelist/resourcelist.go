@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -40,10 +39,18 @@ type List struct {
 	Results          *yaml.RNode // results that came in, echoed when no new ones are added
 }
 
+// ReadsWhole says which items the caller decodes strictly and whole, as
+// eds-fn's generator does its EventDrivenServices (nil: none). Such an item
+// is given its own copy of every aliased value, so that what is written
+// into it (kyaml's annotations) cannot reach another part of the list
+// through an alias; and its labels are left to the caller's decoder, which
+// reports a bad shape with every other problem of the item.
+type ReadsWhole func(item *yaml.RNode) bool
+
 // Read parses data once and refuses everything that is not a
 // single ResourceList whose items are mappings, instead of reading it
 // leniently as a stream of loose objects.
-func Read(data []byte) (*List, error) {
+func Read(data []byte, whole ReadsWhole) (*List, error) {
 	// As kio.ByteReader does: Windows line endings would otherwise end up in
 	// the values of block scalars.
 	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
@@ -59,7 +66,7 @@ func Read(data []byte) (*List, error) {
 			if doc == nil {
 				return nil, errors.New(errNotRL)
 			}
-			return listFromNode(doc)
+			return listFromNode(doc, whole)
 		case err != nil:
 			return nil, fmt.Errorf("%s: %v", errReadRL, err)
 		case yaml.IsYNodeEmptyDoc(next):
@@ -73,7 +80,7 @@ func Read(data []byte) (*List, error) {
 
 // listFromNode is Read after parsing: doc is the ResourceList's
 // document node.
-func listFromNode(doc *yaml.Node) (*List, error) {
+func listFromNode(doc *yaml.Node, whole ReadsWhole) (*List, error) {
 	node := yaml.NewRNode(doc)
 	if node.YNode().Kind != yaml.MappingNode || node.GetKind() != kio.ResourceListKind {
 		return nil, errors.New(errNotRL)
@@ -105,7 +112,10 @@ func listFromNode(doc *yaml.Node) (*List, error) {
 			in.Items = append(in.Items, yaml.NewRNode(it))
 		}
 	}
-	aliases, err := checkTree(node.YNode(), in)
+	if whole == nil {
+		whole = func(*yaml.RNode) bool { return false }
+	}
+	aliases, err := checkTree(node.YNode(), in, whole)
 	if err != nil {
 		return nil, err
 	}
@@ -114,9 +124,7 @@ func listFromNode(doc *yaml.Node) (*List, error) {
 		// moved: an alias must not point out of its part.
 		for _, it := range in.Items {
 			localizeAliases(it.YNode())
-			if generator.IsEventDrivenService(it) {
-				// The generator reads a service whole and annotates it:
-				// through an alias, an annotation would reach its patch.
+			if whole(it) {
 				*it.YNode() = *expandedCopy(it.YNode())
 			}
 		}
@@ -240,9 +248,8 @@ func withBookkeeping(items []*yaml.RNode, orID bool) []*yaml.RNode {
 }
 
 // writeResourceList is kio.ByteWriter's wrapped output, without its copy of
-// every node (the items are not used again). Items are written by emitItem
-// when they are plain block YAML, as generated objects are, else by yaml.v3
-// in batches: its emitter keeps every event of its lifetime, about 300 bytes
+// every node (the items are not used again). Items are written by yaml.v3 in
+// batches: its emitter keeps every event of its lifetime, about 300 bytes
 // per scalar, so one encoder for a list of 10,000 objects holds gigabytes. A
 // batch is encoded as "items: [...]", the same nesting as in the whole list,
 // so each item is written exactly as it would be there.
@@ -252,6 +259,7 @@ func writeResourceList(w *bytes.Buffer, in *List, items []*yaml.RNode, results *
 		if err := yaml.ClearEmptyAnnotations(it); err != nil {
 			return err
 		}
+		KeepValues(it.YNode())
 		nodes = append(nodes, it.YNode())
 	}
 	scalar := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
@@ -267,9 +275,6 @@ func writeResourceList(w *bytes.Buffer, in *List, items []*yaml.RNode, results *
 		KeepValues(n)
 	}
 	if len(nodes) == 0 || itemComments(nodes) {
-		for _, n := range nodes {
-			KeepValues(n)
-		}
 		// One encoder for everything: there are no items ("items: []"), or
 		// an item's own comments could be placed differently at the end of
 		// a batch.
@@ -281,59 +286,21 @@ func writeResourceList(w *bytes.Buffer, in *List, items []*yaml.RNode, results *
 	}
 	w.WriteString("items:\n")
 	var batch bytes.Buffer
-	var pending []*yaml.Node
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
+	for len(nodes) > 0 {
+		n := min(len(nodes), ItemsPerEncoder)
 		batch.Reset()
-		for _, n := range pending {
-			KeepValues(n)
-		}
-		if err := encode(&batch, []*yaml.Node{scalar("items"), {Kind: yaml.SequenceNode, Content: pending}}); err != nil {
+		if err := encode(&batch, []*yaml.Node{scalar("items"), {Kind: yaml.SequenceNode, Content: nodes[:n]}}); err != nil {
 			return err
 		}
 		b := batch.Bytes()
 		w.Write(b[bytes.IndexByte(b, '\n')+1:]) // without the "items:" line
-		pending = pending[:0]
-		return nil
-	}
-	start := w.Len()
-	for i, n := range nodes {
-		if i == growAfter {
-			// Room for the rest at the size of the first items: one
-			// allocation instead of doubling a 5 MB buffer (1,000 services)
-			// from 64 KB, with the copies and the garbage that leaves.
-			per := (w.Len() - start) / i
-			w.Grow(per * (len(nodes) - i) * 9 / 8)
-		}
-		if fastEmit && len(pending) == 0 && emitItem(w, n) {
-			continue
-		}
-		if len(pending) > 0 && len(pending) < ItemsPerEncoder {
-			// Keep a batch together rather than trying each item.
-			pending = append(pending, n)
-			continue
-		}
-		if err := flush(); err != nil {
-			return err
-		}
-		if !fastEmit || !emitItem(w, n) {
-			pending = append(pending, n)
-		}
-	}
-	if err := flush(); err != nil {
-		return err
+		nodes = nodes[n:]
 	}
 	if len(tail) == 0 {
 		return nil
 	}
 	return encode(w, tail)
 }
-
-// growAfter is the number of items written before the buffer is grown for
-// the others.
-const growAfter = 32
 
 // ItemsPerEncoder bounds the events one yaml.v3 encoder accumulates.
 const ItemsPerEncoder = 64

@@ -19,7 +19,7 @@ const errStreamInput = "cannot read the resources on stdin"
 // stream) into the ResourceList a KRM function would have been given, so
 // that the same checks (duplicate keys, alias bombs, metadata shapes) and
 // the same processors apply.
-func FromStream(config, resources []byte) (*List, error) {
+func FromStream(config, resources []byte, whole ReadsWhole) (*List, error) {
 	cfgDocs, err := decodeStream(config)
 	if err != nil {
 		return nil, fmt.Errorf("the plugin config: %v", err)
@@ -42,7 +42,7 @@ func FromStream(config, resources []byte) (*List, error) {
 		str("functionConfig"), cfgDocs[0].Content[0],
 		str("items"), items,
 	}}
-	return listFromNode(root)
+	return listFromNode(root, whole)
 }
 
 // decodeStream parses every non-empty document of a YAML stream.
@@ -68,8 +68,7 @@ func decodeStream(data []byte) ([]*yaml.Node, error) {
 }
 
 // WriteStream writes items as a YAML stream, as kio.ByteWriter does:
-// documents separated by "---". Plain block items are written by
-// emitMapping (emit.go), the others by yaml.v3.
+// documents separated by "---".
 func WriteStream(w *bytes.Buffer, items []*yaml.RNode) error {
 	for i, it := range items {
 		if err := yaml.ClearEmptyAnnotations(it); err != nil {
@@ -79,11 +78,6 @@ func WriteStream(w *bytes.Buffer, items []*yaml.RNode) error {
 			w.WriteString("---\n")
 		}
 		n := it.YNode()
-		mark := w.Len()
-		if fastEmit && n.Kind == yaml.MappingNode && len(n.Content) > 0 && emitMapping(w, n, 0, false) {
-			continue
-		}
-		w.Truncate(mark)
 		KeepValues(n)
 		enc := yaml.NewEncoder(w)
 		if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}); err != nil {
