@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # lint.sh: golangci-lint v2, built from its own tools module (tools/golangci-lint,
-# never the function's go.mod), over the whole module with .golangci.yml, for
-# both render paths (the default build and -tags library_yaml).
+# never the function's go.mod), over the whole module with .golangci.yml.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/bin"
@@ -10,4 +9,3 @@ mkdir -p "$BIN"
 (cd "$ROOT/tools/golangci-lint" && GOFLAGS=-mod=readonly go build -o "$BIN/golangci-lint" github.com/golangci/golangci-lint/v2/cmd/golangci-lint)
 cd "$ROOT"
 "$BIN/golangci-lint" run ./...
-"$BIN/golangci-lint" run --build-tags library_yaml ./generator/... ./internal/...
