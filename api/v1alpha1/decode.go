@@ -80,39 +80,30 @@ const (
 
 // decodeStrict is DecodeStrict that also says whether obj holds the rest of
 // the input (ok) despite the errors. One walk of the node along obj's type
-// finds every problem. A service without bad values is then set from its
-// YAML directly (setPlain); any other is decoded through JSON, bad values
-// blanked, which then cannot fail but on what only a type's own decoding
-// knows.
+// finds every problem with its path; the decoding itself is kyaml's
+// MarshalJSON (yaml.v3's reading: YAML 1.2 scalars, aliases, merge keys) and
+// sigs.k8s.io/json, the API machinery's case-sensitive JSON decoding. The
+// values the walk found bad are blanked first, in a copy (the caller's node
+// is only read), so that the decoding cannot fail but on what only a type's
+// own decoding knows, and one bad value does not hide the rest.
 func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 	w := &walker{}
 	w.walk(node.YNode(), reflect.TypeOf(obj))
 	if w.aliased > maxAliasValues {
 		return append(w.errs, field.Invalid(nil, "(document)", "cannot be read: "+errAliasExpanded.Error())), false
 	}
-	if len(w.bad) == 0 && decodeDirect {
-		if v := reflect.ValueOf(obj).Elem(); v.IsZero() {
-			if setPlain(node.YNode(), v, false) {
-				errs = append(w.errs, w.unknown...)
-				sortByField(errs)
-				return errs, true
-			}
-			v.SetZero()
-		}
-	}
 	clean := node
 	if len(w.bad) > 0 {
-		// Values of the wrong shape are blanked in a copy (only then), so
-		// that one bad field does not hide the others.
 		bad := make(map[*yaml.Node]bool, len(w.bad))
 		for _, n := range w.bad {
 			bad[n] = true
 		}
 		clean = yaml.NewRNode(nulledCopy(node.YNode(), bad, map[*yaml.Node]*yaml.Node{}))
 	}
-	data, err := nodeJSON(clean)
+	data, err := clean.MarshalJSON()
 	if err != nil {
-		// Its keys may be repeated: the values of the wrong shape only.
+		// yaml.v3 refuses the document (a repeated key, say): only the
+		// values of the wrong shape are known.
 		return append(w.errs, field.Invalid(nil, "(document)", fmt.Sprintf("cannot be read: %v", err))), false
 	}
 	errs = append(w.errs, w.unknown...)

@@ -23,7 +23,6 @@ type typeInfo struct {
 	// embedded structs included: name → declared type (lists and pointers
 	// kept); names are the same, sorted, for messages.
 	fields map[string]reflect.Type
-	index  map[string][]int // reflect's index path to the field
 	names  []string
 	// min and max bound an integer type.
 	min, max int64
@@ -44,7 +43,7 @@ func infoOf(t reflect.Type) *typeInfo {
 	ti := &typeInfo{t: t, own: t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(jsonUnmarshaler)}
 	switch t.Kind() {
 	case reflect.Struct:
-		ti.fields, ti.index = structFields(t)
+		ti.fields = structFields(t)
 		for name := range ti.fields {
 			ti.names = append(ti.names, name)
 		}
@@ -61,16 +60,15 @@ func infoOf(t reflect.Type) *typeInfo {
 	return got.(*typeInfo)
 }
 
-// structFields is the field table of struct t: name → declared type and
-// index path, encoding/json's own (internal/jsonfields).
-func structFields(t reflect.Type) (map[string]reflect.Type, map[string][]int) {
+// structFields is the field table of struct t: name → declared type,
+// encoding/json's own (internal/jsonfields).
+func structFields(t reflect.Type) map[string]reflect.Type {
 	fields := jsonfields.Of(t)
 	out := make(map[string]reflect.Type, len(fields))
-	at := make(map[string][]int, len(fields))
 	for _, f := range fields {
-		out[f.Name], at[f.Name] = f.Type, f.Index
+		out[f.Name] = f.Type
 	}
-	return out, at
+	return out
 }
 
 // jsonFields lists the JSON field names of struct t (through pointers and
