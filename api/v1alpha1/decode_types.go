@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/bizmatters/eds-fn/internal/jsonfields"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -25,7 +24,7 @@ type typeInfo struct {
 	// own: the type decodes itself (quantities, timestamps, the
 	// customDeployment patch) or takes anything (an interface).
 	own bool
-	// fields are a struct's JSON fields as encoding/json decodes them: name → declared type (lists and
+	// fields are a struct's JSON fields: name → declared type (lists and
 	// pointers kept); names are the same, sorted, for messages.
 	fields map[string]reflect.Type
 	names  []string
@@ -47,7 +46,8 @@ func infoOf(t reflect.Type) *typeInfo {
 	ti := &typeInfo{t: t, own: t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(jsonUnmarshaler)}
 	switch t.Kind() {
 	case reflect.Struct:
-		ti.fields = structFields(t)
+		ti.fields = map[string]reflect.Type{}
+		addFields(ti.fields, t)
 		for name := range ti.fields {
 			ti.names = append(ti.names, name)
 		}
@@ -64,15 +64,41 @@ func infoOf(t reflect.Type) *typeInfo {
 	return got.(*typeInfo)
 }
 
-// structFields is the field table of struct t: name → declared type,
-// encoding/json's own (internal/jsonfields).
-func structFields(t reflect.Type) map[string]reflect.Type {
-	fields := jsonfields.Of(t)
-	out := make(map[string]reflect.Type, len(fields))
-	for _, f := range fields {
-		out[f.Name] = f.Type
+// addFields adds the JSON fields of struct t to fields as encoding/json
+// names them, for the shapes the API types and k8s.io/api's have: the json
+// tag's name or else the Go name, "-" and unexported fields left out, and
+// an embedded struct without a tag name (metav1.TypeMeta) inlined, its
+// fields hidden by the outer struct's own. encoding/json's rules for two
+// fields of one name at one depth of embedding are not followed: no such
+// type is decoded, and TestFieldsAsEncodingJSON fails if one ever is.
+func addFields(fields map[string]reflect.Type, t reflect.Type) {
+	var inlined []reflect.Type
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if sf.Anonymous && name == "" && deref1(sf.Type).Kind() == reflect.Struct {
+			inlined = append(inlined, deref1(sf.Type))
+			continue
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		fields[name] = sf.Type
 	}
-	return out
+	for _, e := range inlined {
+		for name, ft := range infoOf(e).fields {
+			if _, hidden := fields[name]; !hidden {
+				fields[name] = ft
+			}
+		}
+	}
 }
 
 // jsonFields lists the JSON field names of struct t (through pointers and
