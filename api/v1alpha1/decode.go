@@ -78,41 +78,34 @@ const (
 	maxAliasValues = 1 << 20
 )
 
+var errAliasExpanded = fmt.Errorf("YAML aliases (*name) expand it to more than %d values: write the values out instead", maxAliasValues)
+
 // decodeStrict is DecodeStrict that also says whether obj holds the rest of
 // the input (ok) despite the errors. One walk of the node along obj's type
-// finds every problem. A service without bad values is then set from its
-// YAML directly (setPlain); any other is decoded through JSON, bad values
-// blanked, which then cannot fail but on what only a type's own decoding
-// knows.
+// finds every problem with its path; the decoding itself is kyaml's
+// MarshalJSON (yaml.v3's reading: YAML 1.2 scalars, aliases, merge keys) and
+// sigs.k8s.io/json, the API machinery's case-sensitive JSON decoding. The
+// values the walk found bad are blanked first, in a copy (the caller's node
+// is only read), so that the decoding cannot fail but on what only a type's
+// own decoding knows, and one bad value does not hide the rest.
 func decodeStrict(node *yaml.RNode, obj any) (errs field.ErrorList, ok bool) {
 	w := &walker{}
 	w.walk(node.YNode(), reflect.TypeOf(obj))
 	if w.aliased > maxAliasValues {
 		return append(w.errs, field.Invalid(nil, "(document)", "cannot be read: "+errAliasExpanded.Error())), false
 	}
-	if len(w.bad) == 0 && decodeDirect {
-		if v := reflect.ValueOf(obj).Elem(); v.IsZero() {
-			if setPlain(node.YNode(), v, false) {
-				errs = append(w.errs, w.unknown...)
-				sortByField(errs)
-				return errs, true
-			}
-			v.SetZero()
-		}
-	}
 	clean := node
 	if len(w.bad) > 0 {
-		// Values of the wrong shape are blanked in a copy (only then), so
-		// that one bad field does not hide the others.
 		bad := make(map[*yaml.Node]bool, len(w.bad))
 		for _, n := range w.bad {
 			bad[n] = true
 		}
 		clean = yaml.NewRNode(nulledCopy(node.YNode(), bad, map[*yaml.Node]*yaml.Node{}))
 	}
-	data, err := nodeJSON(clean)
+	data, err := clean.MarshalJSON()
 	if err != nil {
-		// Its keys may be repeated: the values of the wrong shape only.
+		// yaml.v3 refuses the document (a repeated key, say): only the
+		// values of the wrong shape are known.
 		return append(w.errs, field.Invalid(nil, "(document)", fmt.Sprintf("cannot be read: %v", err))), false
 	}
 	errs = append(w.errs, w.unknown...)
@@ -278,4 +271,86 @@ func resolved(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	return n
+}
+
+// mappingPairs are the key and value nodes of mapping n, alternating, as
+// yaml.v3 decodes them: its own keys, then those of the mappings it merges
+// ("<<: *defaults", or a list of them) that are not set already, the first
+// merged mapping winning. Without a merge key they are n.Content.
+func mappingPairs(n *yaml.Node) []*yaml.Node {
+	merges := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		merges = merges || isMerge(n.Content[i])
+	}
+	if !merges {
+		return n.Content
+	}
+	var out []*yaml.Node
+	seen := map[string]bool{}
+	var add func(m *yaml.Node, depth int)
+	add = func(m *yaml.Node, depth int) {
+		var merge *yaml.Node
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k := m.Content[i]
+			if isMerge(k) {
+				merge = m.Content[i+1] // yaml.v3 uses the last
+				continue
+			}
+			if rk := resolved(k); rk.Kind == yaml.ScalarNode {
+				if seen[rk.Value] {
+					continue
+				}
+				seen[rk.Value] = true
+			}
+			out = append(out, k, m.Content[i+1])
+		}
+		if merge == nil || depth > 100 {
+			return
+		}
+		sources := []*yaml.Node{resolved(merge)}
+		if sources[0].Kind == yaml.SequenceNode {
+			sources = sources[0].Content
+		}
+		for _, s := range sources {
+			if s = resolved(s); s.Kind == yaml.MappingNode {
+				add(s, depth+1)
+			}
+			// Anything else is an error of the decoding ("map merge
+			// requires map or sequence of maps").
+		}
+	}
+	add(n, 0)
+	return out
+}
+
+// isMerge is yaml.v3's test for a merge key.
+func isMerge(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" &&
+		(k.Tag == "" || k.Tag == "!" || k.Tag == "!!merge" || k.Tag == "tag:yaml.org,2002:merge")
+}
+
+// nulledCopy copies n with the nodes of bad replaced by null (anchors
+// kept), each node once: an alias of the copy stands for the copy of its
+// anchor, as in n.
+func nulledCopy(n *yaml.Node, bad map[*yaml.Node]bool, copies map[*yaml.Node]*yaml.Node) *yaml.Node {
+	if c, ok := copies[n]; ok {
+		return c
+	}
+	c := &yaml.Node{}
+	copies[n] = c
+	if bad[n] {
+		*c = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null", Anchor: n.Anchor}
+		return c
+	}
+	*c = *n
+	if n.Alias != nil {
+		c.Alias = nulledCopy(n.Alias, bad, copies)
+	}
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, child := range n.Content {
+			c.Content[i] = nulledCopy(child, bad, copies)
+		}
+	}
+	return c
 }

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
@@ -209,7 +210,7 @@ func TestUnknownFieldsAsSigsJSON(t *testing.T) {
 		for _, e := range DecodeStrict(node, &EventDrivenService{}) {
 			walked = append(walked, e.Field)
 		}
-		data, err := nodeJSON(node)
+		data, err := node.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,5 +275,121 @@ func TestDecodeAliasBomb(t *testing.T) {
 	want := `<nil>: Invalid value: "(document)": cannot be read: YAML aliases (*name) expand it to more than 1048576 values: write the values out instead`
 	if ok || len(errs) != 1 || errs[0].Error() != want {
 		t.Errorf("ok %v, errors %v; want %s", ok, errs, want)
+	}
+}
+
+// TestDecodeYAMLSpellings pins how values are read, which is yaml.v3's
+// reading (behind kyaml's MarshalJSON) and the walk's, which follows it:
+// YAML 1.1's yes, on and off are strings, not booleans; integers may have
+// prefixes and underscores; a timestamp or binary value in a patch becomes
+// its JSON string; and a value JSON cannot hold fails the document.
+func TestDecodeYAMLSpellings(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec string
+		want       []string
+		spec2json  string // the decoded spec as JSON, without image and nats; "": not decoded
+	}{
+		{name: "YAML 1.1 booleans are strings",
+			spec:      "  env: [{name: A, value: yes}, {name: B, value: on}, {name: C, value: No}]\n  podAnnotations: {y: n, off: Off}\n",
+			spec2json: `{"env":[{"name":"A","value":"yes"},{"name":"B","value":"on"},{"name":"C","value":"No"}],"podAnnotations":{"off":"Off","y":"n"}}`},
+		{name: "and not booleans",
+			spec:      "  secretRefs: [{name: a, envFrom: yes}, {name: b, envFrom: True}]\n",
+			want:      []string{`spec.secretRefs[0].envFrom: Invalid value: "yes": must be true or false`},
+			spec2json: `{"secretRefs":[{"name":"a"},{"name":"b","envFrom":true}]}`},
+		{name: "integers with prefixes and underscores",
+			spec:      "  scaling: {minReplicas: 0o17, maxReplicas: 0x1F, pollingInterval: 017, cooldownPeriod: +3, idleReplicas: 0b101, lagThreshold: 1_000}\n",
+			spec2json: `{"scaling":{"minReplicas":15,"maxReplicas":31,"lagThreshold":1000,"pollingInterval":15,"cooldownPeriod":3,"idleReplicas":5}}`},
+		{name: "floats, infinities and big integers are no int32",
+			spec: "  scaling: {minReplicas: 1.0, maxReplicas: .inf, pollingInterval: 18446744073709551616, cooldownPeriod: 9223372036854775807}\n",
+			want: []string{
+				`spec.scaling.cooldownPeriod: Invalid value: 9223372036854775807: must be an integer between -2147483648 and 2147483647`,
+				`spec.scaling.maxReplicas: Invalid value: ".inf": must be an integer`,
+				`spec.scaling.minReplicas: Invalid value: 1: must be an integer`,
+				`spec.scaling.pollingInterval: Invalid value: 1.8446744073709552e+19: must be an integer`,
+			},
+			spec2json: `{"scaling":{}}`},
+		{name: "a patch as yaml.v3 reads it",
+			spec:      "  customDeployment: {a: yes, b: 0o17, c: 1_000, d: 9223372036854775808, e: 2001-12-14, f: !!binary aGVsbG8=, g: '1', h: ~}\n",
+			spec2json: `{"customDeployment":{"a":"yes","b":15,"c":1000,"d":9223372036854775808,"e":"2001-12-14T00:00:00Z","f":"hello","g":"1","h":null}}`},
+		{name: "merge keys and aliases in a patch",
+			spec:      "  customDeployment: {a: &x {b: 1}, c: *x, d: {<<: *x, e: 2}}\n",
+			spec2json: `{"customDeployment":{"a":{"b":1},"c":{"b":1},"d":{"b":1,"e":2}}}`},
+		{name: "a value JSON cannot hold",
+			spec: "  customDeployment: {a: .nan}\n",
+			want: []string{`<nil>: Invalid value: "(document)": cannot be read: json: unsupported value: NaN`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := yaml.MustParse(edsHead + "  nats: {stream: S, consumer: c}\n" + tc.spec)
+			e := &EventDrivenService{}
+			errs, ok := decodeStrict(node, e)
+			var got []string
+			for _, err := range errs {
+				got = append(got, err.Error())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if tc.spec2json == "" {
+				if ok {
+					t.Error("decoded")
+				}
+				return
+			}
+			var fields map[string]json.RawMessage
+			if b, err := json.Marshal(e.Spec); err != nil || json.Unmarshal(b, &fields) != nil {
+				t.Fatal(err)
+			}
+			delete(fields, "image")
+			delete(fields, "nats")
+			if b, _ := json.Marshal(fields); string(b) != tc.spec2json {
+				t.Errorf("spec %s, want %s", b, tc.spec2json)
+			}
+		})
+	}
+}
+
+// TestDecodeQuantitiesAndIntOrString: values that decode themselves are
+// checked with their path, and every form the API server takes is accepted.
+func TestDecodeQuantitiesAndIntOrString(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec string
+		want       []string // "path: detail" of each error
+	}{
+		{name: "quantities as strings, integers and decimals", spec: "resources: {requests: {cpu: 0.5, memory: 128Mi}, limits: {cpu: 2, memory: 1e9}}"},
+		{name: "int and percent", spec: "disruptionBudget: {minAvailable: 1, maxUnavailable: \"25%\"}"},
+		{name: "quantity not parsed", spec: "resources: {limits: {memory: 1 GB}}",
+			want: []string{`spec.resources.limits[memory]: Invalid value: "1 GB": must be a quantity such as "500m", "2" or "1Gi"`}},
+		{name: "quantity of the wrong type", spec: "resources: {requests: {cpu: true, memory: {a: 1}}}",
+			want: []string{
+				`spec.resources.requests[cpu]: Invalid value: true: must be a quantity such as "500m", "2" or "1Gi"`,
+				`spec.resources.requests[memory]: Invalid value: "(a mapping)": must be a quantity such as "500m", "2" or "1Gi"`,
+			}},
+		{name: "int-or-string of the wrong type", spec: "disruptionBudget: {minAvailable: 1.5}",
+			want: []string{`spec.disruptionBudget.minAvailable: Invalid value: 1.5: must be an integer or a percentage such as "50%"`}},
+		{name: "int-or-string beyond int32", spec: "disruptionBudget: {maxUnavailable: 4294967296}",
+			want: []string{`spec.disruptionBudget.maxUnavailable: Invalid value: 4294967296: must be an integer or a percentage such as "50%"`}},
+		{name: "unknown field inside the new fields", spec: "http: {prot: 3003}\n  configMapRefs: [{name: c, envFrom: true, optional: true}]",
+			want: []string{
+				`spec.configMapRefs[0].optional: Invalid value: "optional": unknown field; the allowed fields here are env, envFrom, name`,
+				`spec.http.prot: Invalid value: "prot": unknown field (did you mean "port"?); the allowed fields here are enabled, healthPath, port, readyPath`,
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := yaml.MustParse("apiVersion: platform.bizmatters.io/v1alpha1\nkind: EventDrivenService\nmetadata: {name: w}\nspec:\n  image: i:v1\n  nats: {stream: S, consumer: c}\n  " + tc.spec + "\n")
+			eds, errs := DecodeEventDrivenService(node)
+			var got []string
+			for _, e := range errs {
+				got = append(got, e.Error())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if eds == nil {
+				t.Fatal("nothing decoded: one bad value must not hide the rest of the service")
+			}
+			if eds.Spec.Image != "i:v1" {
+				t.Errorf("image %q: the rest of the service was lost", eds.Spec.Image)
+			}
+		})
 	}
 }

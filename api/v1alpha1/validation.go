@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/distribution/reference"
 	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -153,11 +154,20 @@ func (e *EventDrivenService) Warnings() field.ErrorList {
 	return append(w, e.patchWarnings()...)
 }
 
+// floatingImage warns of an image that names no digest and no tag or the
+// tag latest: what runs can change under the same manifest.
 func floatingImage(image string, p *field.Path) field.ErrorList {
-	if ref, err := parseImageRef(image); err == nil && ref.digest == "" && (ref.tag == "" || ref.tag == "latest") {
-		return field.ErrorList{field.Invalid(p, image, msgFloatingImage)}
+	ref, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return nil // validateImage reports it
 	}
-	return nil
+	if _, digested := ref.(reference.Digested); digested {
+		return nil
+	}
+	if tagged, ok := ref.(reference.Tagged); ok && tagged.Tag() != "latest" {
+		return nil
+	}
+	return field.ErrorList{field.Invalid(p, image, msgFloatingImage)}
 }
 
 // maxImageLength is far more than any real image reference: a registry host,
@@ -172,7 +182,9 @@ func validateImage(image string, p *field.Path) field.ErrorList {
 		// Longer than any registry accepts.
 		return field.ErrorList{field.TooLong(p, "", maxImageLength)}
 	}
-	if _, err := parseImageRef(image); err != nil {
+	// ParseNormalizedNamed, as the container runtimes read an image: "redis"
+	// is "docker.io/library/redis", and a repository must be lower case.
+	if _, err := reference.ParseNormalizedNamed(image); err != nil {
 		return field.ErrorList{field.Invalid(p, image,
 			fmt.Sprintf("not a valid image reference (%v); write [registry/]repository[:tag][@digest], for example \"ghcr.io/org/worker:v1.2.3\"", err))}
 	}
