@@ -43,13 +43,23 @@ func FileOf(obj *yaml.RNode) *File {
 // FieldResults turns field errors found in obj into results of severity sev.
 func FieldResults(obj *yaml.RNode, errs field.ErrorList, sev Severity) Results {
 	out := make(Results, 0, len(errs))
-	for _, e := range errs {
+	// The object's reference and file once, not once per error: each reads
+	// its metadata, annotations and all, and an input can have thousands of
+	// both.
+	var ref *yaml.ResourceIdentifier
+	var file *File
+	for i, e := range errs {
 		if v, ok := e.BadValue.(string); ok && len(v) > maxValue {
 			short := *e
 			short.BadValue = Clip(v, maxValue)
 			e = &short
 		}
-		out = append(out, FieldResult(obj, e.Field, e.ErrorBody(), sev))
+		r := FieldResult(nil, e.Field, e.ErrorBody(), sev)
+		if i == 0 {
+			ref, file = ResourceRef(obj), FileOf(obj)
+		}
+		r.ResourceRef, r.File = ref, file
+		out = append(out, r)
 	}
 	return out
 }
