@@ -131,8 +131,9 @@ func checkServiceContract(want, got *corev1.Service, patch map[string]any) field
 	names, numbers := map[string]placed{}, map[string]placed{}
 	pp, pv, _ := v1alpha1.WalkPatch(patch, CustomServicePath, "spec", "ports")
 	seen := map[int32]int{}
+	patchPorts := newPatchList(pv, pp, "port")
 	for _, port := range got.Spec.Ports {
-		at, entry := patchItem(pv, pp, "port", port.Port, seen[port.Port])
+		at, entry := patchPorts.item(port.Port, seen[port.Port])
 		seen[port.Port]++
 		cur := placed{path: at, inPatch: entry != nil}
 		if first, dup := names[port.Name]; dup && port.Name != "" {

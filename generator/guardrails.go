@@ -144,26 +144,37 @@ func podSpecPath(segs ...string) []string {
 	return append([]string{"spec", "template", "spec"}, segs...)
 }
 
-// patchItem is the path in the patch of the nth item (or the last, if there
-// are fewer) of the list at listPath whose merge key is value, or of the
-// list when the patch has no such item.
-func patchItem(list any, listPath *field.Path, mergeKey string, value any, nth int) (*field.Path, map[string]any) {
-	items, _ := list.([]any)
-	var last *field.Path
-	var lastItem map[string]any
-	for i, item := range items {
-		if m, ok := item.(map[string]any); ok && m[mergeKey] != nil && fmt.Sprint(m[mergeKey]) == fmt.Sprint(value) {
-			last, lastItem = listPath.Index(i), m
-			if nth == 0 {
-				break
-			}
-			nth--
+// patchList finds the items of a list in the patch by their merge key,
+// each lookup in constant time: a patch can list thousands of volumes,
+// mounts or variables, and each item of the patched Deployment is looked up.
+type patchList struct {
+	path  *field.Path
+	items []any
+	byKey map[string][]int // merge key's value → indexes, in order
+}
+
+func newPatchList(list any, listPath *field.Path, mergeKey string) *patchList {
+	l := &patchList{path: listPath, byKey: map[string][]int{}}
+	l.items, _ = list.([]any)
+	for i, item := range l.items {
+		if m, ok := item.(map[string]any); ok && m[mergeKey] != nil {
+			k := fmt.Sprint(m[mergeKey])
+			l.byKey[k] = append(l.byKey[k], i)
 		}
 	}
-	if last == nil {
-		return listPath, nil
+	return l
+}
+
+// item is the path in the patch of the nth item (or the last, if there are
+// fewer) whose merge key is value, or of the list when the patch has no
+// such item.
+func (l *patchList) item(value any, nth int) (*field.Path, map[string]any) {
+	at := l.byKey[fmt.Sprint(value)]
+	if len(at) == 0 {
+		return l.path, nil
 	}
-	return last, lastItem
+	i := at[min(nth, len(at)-1)]
+	return l.path.Index(i), l.items[i].(map[string]any)
 }
 
 // containerAt is the path in the patch of the container named name in the
@@ -171,7 +182,7 @@ func patchItem(list any, listPath *field.Path, mergeKey string, value any, nth i
 // nth counts earlier containers of that name in the list.
 func containerAt(patch map[string]any, kind, name string, nth int) (*field.Path, map[string]any) {
 	p, v, _ := v1alpha1.WalkPatch(patch, v1alpha1.CustomDeploymentPath, podSpecPath(kind)...)
-	return patchItem(v, p, "name", name, nth)
+	return newPatchList(v, p, "name").item(name, nth)
 }
 
 // checkAcceptable does the API server's checks of a pod template that a
@@ -188,8 +199,9 @@ func checkAcceptable(pod *corev1.PodSpec, patch map[string]any, worker, httpHint
 	volumes := map[string]int{}
 	firstVolume := map[string]placed{}
 	vp, vv, _ := v1alpha1.WalkPatch(patch, v1alpha1.CustomDeploymentPath, podSpecPath("volumes")...)
+	patchVolumes := newPatchList(vv, vp, "name")
 	for _, v := range pod.Volumes {
-		p, m := patchItem(vv, vp, "name", v.Name, volumes[v.Name])
+		p, m := patchVolumes.item(v.Name, volumes[v.Name])
 		volumes[v.Name]++
 		cur := placed{path: p, inPatch: m != nil}
 		errs = append(errs, dnsLabel(p.Child("name"), v.Name)...)
@@ -241,6 +253,7 @@ func dnsLabel(p *field.Path, name string) field.ErrorList {
 func checkContainer(c *corev1.Container, p *field.Path, entry map[string]any, volumes map[string]int, httpHint string) field.ErrorList {
 	var errs field.ErrorList
 	occurrences := map[string]int{}
+	lists := map[string]*patchList{}
 	where := func(list, key string, value any) placed {
 		if entry == nil {
 			return placed{path: p}
@@ -248,7 +261,10 @@ func checkContainer(c *corev1.Container, p *field.Path, entry map[string]any, vo
 		id := list + "/" + fmt.Sprint(value)
 		n := occurrences[id]
 		occurrences[id]++
-		ip, m := patchItem(entry[list], p.Child(list), key, value, n)
+		if lists[list] == nil {
+			lists[list] = newPatchList(entry[list], p.Child(list), key)
+		}
+		ip, m := lists[list].item(value, n)
 		return placed{path: ip, inPatch: m != nil}
 	}
 	portNames := map[string]placed{}

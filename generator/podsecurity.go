@@ -117,9 +117,10 @@ func violationPaths(r policy.CheckResult, pod *corev1.PodSpec, patch map[string]
 	case "hostPath volumes", "restricted volume types":
 		vp, vv, _ := v1alpha1.WalkPatch(patch, v1alpha1.CustomDeploymentPath, podSpecPath("volumes")...)
 		var out []*field.Path
+		patchVolumes := newPatchList(vv, vp, "name")
 		for _, v := range pod.Volumes {
 			if slices.Contains(names, v.Name) {
-				p, _ := patchItem(vv, vp, "name", v.Name, 0)
+				p, _ := patchVolumes.item(v.Name, 0)
 				out = append(out, p)
 			}
 		}
