@@ -75,7 +75,10 @@ func hasAll(got any, n int, f func(i int) (string, any)) string {
 	return ""
 }
 
-func label(i int) (string, any)      { return fmt.Sprintf("l%05d.example.com/key", i), fmt.Sprintf("v%05d", i) }
+func label(i int) (string, any) {
+	return fmt.Sprintf("l%05d.example.com/key", i), fmt.Sprintf("v%05d", i)
+}
+
 // annotation values are strings other YAML readers would take for
 // something else unless quoted; 10,000 of them stay under the API server's
 // 256 KiB for all of an object's annotations.
@@ -110,7 +113,9 @@ func collections() []collection {
 		{"metadata.annotations", func(s map[string]any, n int) {
 			at(s, "metadata").(map[string]any)["annotations"] = entries(n, annotation)
 		}, everyObject(annotation, "annotations")},
-		{"spec.podAnnotations", func(s map[string]any, n int) { at(s, "spec").(map[string]any)["podAnnotations"] = entries(n, annotation) },
+		{"spec.podAnnotations", func(s map[string]any, n int) {
+			at(s, "spec").(map[string]any)["podAnnotations"] = entries(n, annotation)
+		},
 			func(objs map[string]map[string]any, n int) string {
 				return hasAll(at(objs["Deployment"], "spec", "template", "metadata", "annotations"), n, annotation)
 			}},
