@@ -20,9 +20,7 @@
 //     kustomize's plumbing sets);
 //   - the transformer: cat of the same input;
 //   - eds-fn generate of 50 services: helm template of a chart that makes
-//     the same objects (bench/chart; helm from bench/tools/helm);
-//   - libraries: eds-fn against itself built with -tags library_yaml (the
-//     libraries' YAML path instead of the hand-written one).
+//     the same objects (bench/chart; helm from bench/tools/helm).
 //
 // Peak RSS comes from wait4's rusage. A child started by vfork (as Go does)
 // inherits its parent's peak in that figure, so every command is started by
@@ -48,7 +46,7 @@ func main() {
 	kustomize := flag.String("kustomize", "bin/kustomize", "the kustomize CLI")
 	quick := flag.Bool("quick", false, "fewer runs and no 10,000-service case (a smoke test)")
 	keep := flag.Bool("keep", false, "keep the temporary directory with the inputs")
-	only := flag.String("only", "", "run only these sections, comma-separated: startup, curve, transformer, kustomize, helm, libraries, size")
+	only := flag.String("only", "", "run only these sections, comma-separated: startup, curve, transformer, kustomize, helm, size")
 	helm := flag.String("helm", "", "the helm CLI (default: built by bench/tools/build.sh helm)")
 	flag.Parse()
 
@@ -108,12 +106,8 @@ func newRunner(bin, kustomize string, quick bool) (*runner, error) {
 
 // goBuild builds pkg to out as the Makefile builds eds-fn: static, without
 // symbols.
-func goBuild(out, pkg string, tags ...string) error {
-	args := []string{"build", "-trimpath", "-ldflags", "-s -w", "-o", out}
-	if len(tags) > 0 {
-		args = append(args, "-tags", strings.Join(tags, ","))
-	}
-	build := exec.Command("go", append(args, pkg)...)
+func goBuild(out, pkg string) error {
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("building %s: %v\n%s", pkg, err, b)
@@ -149,7 +143,7 @@ func (r *runner) all(only string) error {
 	steps := []struct {
 		name string
 		run  func() error
-	}{{"startup", r.startup}, {"curve", r.curve}, {"transformer", r.transformer}, {"kustomize", r.kustomizeBuilds}, {"helm", r.helmTemplate}, {"libraries", r.libraries}, {"size", r.size}}
+	}{{"startup", r.startup}, {"curve", r.curve}, {"transformer", r.transformer}, {"kustomize", r.kustomizeBuilds}, {"helm", r.helmTemplate}, {"size", r.size}}
 	for _, step := range steps {
 		if only != "" && !slices.Contains(strings.Split(only, ","), step.name) {
 			continue
