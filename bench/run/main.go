@@ -2,11 +2,13 @@
 // them, and prints a Markdown report: the figures of BENCHMARKS.md.
 //
 //	go run ./bench/run -bin bin/eds-fn -kustomize bin/kustomize
-//	go run ./bench/run ... -write BENCHMARKS.md
+//	go run ./bench/run ... -write BENCHMARKS.md -svg bench/curve.svg
 //
 // With -write it replaces what stands between the markers
 // "<!-- bench:start -->" and "<!-- bench:end -->" of that file with the
-// report, so the page shows what this program measured and nothing else.
+// report, so the page shows what this program measured and nothing else;
+// with -svg it draws the curve (time and peak memory against the number of
+// services) into that file. "make bench" does both.
 //
 // It writes every input into a temporary directory (bench.Service and
 // friends), then runs each group of commands several times, interleaved
@@ -65,10 +67,11 @@ func main() {
 	baseRef := flag.String("base-ref", defaultBaseRef, "compare with eds-fn built from this commit of -repo (\"\": no comparison)")
 	repo := flag.String("repo", ".", "the git repository -base-ref is taken from")
 	write := flag.String("write", "", "replace the section between <!-- bench:start --> and <!-- bench:end --> of this file with the report")
+	svg := flag.String("svg", "", "write the curve (time and peak RSS against services) to this SVG file")
 	flag.Parse()
 
-	if *only != "" && *write != "" {
-		fail(errors.New("-write needs every section: leave out -only"))
+	if *only != "" && (*write != "" || *svg != "") {
+		fail(errors.New("-write and -svg need every section: leave out -only"))
 	}
 	if *write != "" {
 		// Fail now, not after the run, when the file has no markers.
@@ -110,6 +113,12 @@ func main() {
 			fail(err)
 		}
 		r.progress("wrote the report into %s", *write)
+	}
+	if *svg != "" {
+		if err := os.WriteFile(*svg, curveSVG(r.points, r.baseName(), r.quick), 0o644); err != nil {
+			fail(err)
+		}
+		r.progress("wrote the curve to %s", *svg)
 	}
 }
 
