@@ -49,13 +49,13 @@ func (r *runner) curve() error {
 		if base != "" {
 			g.Commands = append(g.Commands, command{Name: base, Args: []string{r.base}, Stdin: in, Out: filepath.Join(r.dir, "base.out")})
 		}
-		r.progress("curve: %d services, %d runs", n, g.Runs)
+		r.progress("curve: %s services, %d runs", count(n), g.Runs)
 		res, err := r.measure(g)
 		if err != nil {
 			return err
 		}
 		p := point{N: n, Cat: median(res[0], wall), Wall: median(res[1], wall), RSS: mib(median(res[1], rss))}
-		r.printf("| %d | %s | %d | %s | %s | %.0f µs | %.1f MiB |", n, human(size(in)), g.Runs, ms(p.Cat), ms(p.Wall), 1000*p.Wall/float64(n), p.RSS)
+		r.printf("| %s | %s | %d | %s | %s | %.0f µs | %.1f MiB |", count(n), human(size(in)), g.Runs, ms(p.Cat), ms(p.Wall), 1000*p.Wall/float64(n), p.RSS)
 		if base != "" {
 			p.BaseWall, p.BaseRSS = median(res[2], wall), mib(median(res[2], rss))
 			same := hashFile(g.Commands[1].Out) == hashFile(g.Commands[2].Out)

@@ -89,7 +89,7 @@ func (r *runner) kustomizeBuilds() error {
 	r.progress("kustomize: %d runs of eight builds done", g.Runs)
 	w := func(i int) float64 { return median(res[i], wall) }
 	vs := func(i, against int, order, what, target string, limit float64) {
-		x := row{Order: order, What: what, Figure: ms(w(i)), Against: fmt.Sprintf("%s: %s", g.Commands[against].Name, ms(w(against))), Ratio: ratio(w(i) / w(against))}
+		x := row{Order: order, What: what, Figure: ms(w(i)), Against: fmt.Sprintf("%s: %s", strings.TrimSuffix(g.Commands[against].Name, " (baseline)"), ms(w(against))), Ratio: ratio(w(i) / w(against))}
 		if target != "" {
 			x.Target, x.Met = target, w(i) <= limit*w(against)
 		}

@@ -96,11 +96,19 @@ func main() {
 	if err := r.buildBase(*repo, *baseRef); err != nil {
 		fail(err)
 	}
+	if *write != "" && *svg != "" {
+		// The page shows the curve under its table, by a path relative to it.
+		rel, err := filepath.Rel(filepath.Dir(*write), *svg)
+		if err != nil {
+			fail(err)
+		}
+		r.svgLink = filepath.ToSlash(rel)
+	}
 	if err := r.all(*only); err != nil {
 		fail(err)
 	}
 	report := r.report()
-	os.Stdout.Write(report)
+	os.Stdout.Write(append(report, '\n'))
 	if *write != "" {
 		doc, err := os.ReadFile(*write)
 		if err == nil {
@@ -138,6 +146,7 @@ type runner struct {
 	header, out bytes.Buffer
 	rows        []row
 	points      []point
+	svgLink     string // the curve's SVG, relative to the page written, or ""
 }
 
 func newRunner(bin, kustomize string, quick bool) (*runner, error) {
@@ -249,6 +258,7 @@ func (r *runner) machine() {
 	kv, _ := exec.Command(r.kustomize, "version").Output()
 	r.kustomizeVersion = strings.TrimSpace(string(kv))
 	ev, _ := exec.Command(r.bin, "version").Output()
+	ev, _, _ = bytes.Cut(ev, []byte("\n"))
 	goVersion := "?"
 	if bi, err := buildinfo.ReadFile(r.bin); err == nil {
 		goVersion = bi.GoVersion
@@ -262,5 +272,5 @@ func (r *runner) machine() {
 	default:
 		fmt.Fprintf(h, "- Base: none (%s)\n", r.baseNote)
 	}
-	fmt.Fprintf(h, "- Measured %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(h, "- Measured %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 }

@@ -90,7 +90,7 @@ func panel(b *bytes.Buffer, left int, title string, tick func(int) string, ns []
 	for k := xlo; k <= xhi; k++ {
 		x := px(math.Pow(10, float64(k)))
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>`+"\n", x, panelTop, x, panelTop+panelH)
-		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, panelTop+panelH+16, count(k))
+		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, panelTop+panelH+16, decade(k))
 	}
 	for k := ylo; k <= yhi; k++ {
 		y := py(math.Pow(10, float64(k)))
@@ -135,13 +135,18 @@ func decades(vs []float64) (lo, hi int) {
 	return lo, hi
 }
 
-// count is 10^k as a count of services: 1, 10, ..., 10,000.
-func count(k int) string {
+// decade is 10^k as the axes label it: 0.1, 1, 10, ..., 10,000.
+func decade(k int) string {
 	if k < 0 {
 		return strconv.FormatFloat(math.Pow(10, float64(k)), 'f', -1, 64)
 	}
-	s := "1" + strings.Repeat("0", k)
-	for i := len(s) - 3; i > 0; i -= 3 {
+	return count(int(math.Pow10(k)))
+}
+
+// count is n with thousands separated by commas: 10,000.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
@@ -150,13 +155,13 @@ func count(k int) string {
 // msTick labels 10^k milliseconds.
 func msTick(k int) string {
 	if k >= 3 {
-		return count(k-3) + " s"
+		return decade(k-3) + " s"
 	}
-	return count(k) + " ms"
+	return decade(k) + " ms"
 }
 
 // mibTick labels 10^k MiB.
-func mibTick(k int) string { return count(k) + " MiB" }
+func mibTick(k int) string { return decade(k) + " MiB" }
 
 func dashAttr(d string) string {
 	if d == "" {

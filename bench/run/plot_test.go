@@ -76,7 +76,8 @@ func TestCurveSVG(t *testing.T) {
 
 func TestTicks(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
-		{count(0), "1"}, {count(4), "10,000"}, {count(3), "1,000"}, {count(-1), "0.1"},
+		{decade(0), "1"}, {decade(4), "10,000"}, {decade(3), "1,000"}, {decade(-1), "0.1"},
+		{count(999), "999"}, {count(1000), "1,000"}, {count(1234567), "1,234,567"}, {count(-100000), "-100,000"},
 		{msTick(-1), "0.1 ms"}, {msTick(2), "100 ms"}, {msTick(3), "1 s"}, {msTick(4), "10 s"},
 		{mibTick(3), "1,000 MiB"},
 	} {

@@ -67,6 +67,9 @@ func (r *runner) report() []byte {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.What, x.Figure, x.Against, x.Ratio, target, x.result())
 	}
 	b.WriteString("\n")
+	if r.svgLink != "" {
+		fmt.Fprintf(&b, "![Median wall time and peak RSS against the number of services in one ResourceList](%s)\n\n", r.svgLink)
+	}
 	b.Write(r.out.Bytes())
 	return bytes.TrimRight(b.Bytes(), "\n")
 }
