@@ -22,6 +22,9 @@ func (r *runner) buildBase(repo, ref string) error {
 	}
 	out, err := exec.Command("git", "-C", repo, "rev-parse", "--verify", "--quiet", ref+"^{commit}").Output()
 	if err != nil {
+		if abs, err := filepath.Abs(repo); err == nil {
+			repo = abs
+		}
 		r.baseNote = fmt.Sprintf("commit %s is not in %s; a shallow clone? `git fetch --unshallow` brings it", ref, repo)
 		r.progress("%s: the comparison with the base build is skipped", r.baseNote)
 		return nil

@@ -97,9 +97,8 @@ func (r *runner) curveRows(byN map[int]point) {
 		return
 	}
 	if r.base == "" {
-		for _, o := range []string{"b1", "b2"} {
-			r.row(row{Order: o, What: "1,000 services in one ResourceList", Against: "the base build", Missing: r.baseNote})
-		}
+		r.row(row{Order: "b1", What: "1,000 services in one ResourceList: wall time", Figure: ms(k.Wall), Against: "the base build", Target: "≤ 2×", Missing: r.baseNote})
+		r.row(row{Order: "b2", What: "1,000 services in one ResourceList: peak RSS", Figure: fmt.Sprintf("%.1f MiB", k.RSS), Against: "the base build", Target: "≤ 1.6×", Missing: r.baseNote})
 	} else {
 		base := r.baseName()
 		r.row(row{Order: "b1", What: "1,000 services in one ResourceList: wall time", Figure: ms(k.Wall),
@@ -111,7 +110,8 @@ func (r *runner) curveRows(byN map[int]point) {
 	}
 	t, ok := byN[10000]
 	if !ok {
-		r.row(row{Order: "c", What: "10,000 services in one ResourceList: wall time", Against: "1,000 services", Missing: "left out of a smoke run (`-quick`)"})
+		r.row(row{Order: "c", What: "10,000 services in one ResourceList: wall time (linear growth)", Against: fmt.Sprintf("1,000 services: %s", ms(k.Wall)),
+			Target: "≤ 12× (10× the services)", Missing: "left out of a smoke run (`-quick`)"})
 		return
 	}
 	r.row(row{Order: "c", What: "10,000 services in one ResourceList: wall time (linear growth)", Figure: ms(t.Wall),

@@ -20,8 +20,8 @@ type row struct {
 	Ratio   string
 	Target  string // "" for a figure reported without a target
 	Met     bool
-	// Missing says why the figure was not measured (Figure and Ratio are
-	// then empty).
+	// Missing says why the figure or what it is compared with was not
+	// measured (Ratio is then empty).
 	Missing string
 }
 
@@ -60,11 +60,13 @@ func (r *runner) report() []byte {
 	rows := slices.Clone(r.rows)
 	slices.SortStableFunc(rows, func(a, b row) int { return strings.Compare(a.Order, b.Order) })
 	for _, x := range rows {
-		target := x.Target
-		if target == "" {
-			target = "—"
+		dash := func(s string) string {
+			if s == "" {
+				return "—"
+			}
+			return s
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.What, x.Figure, x.Against, x.Ratio, target, x.result())
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.What, dash(x.Figure), dash(x.Against), dash(x.Ratio), dash(x.Target), x.result())
 	}
 	b.WriteString("\n")
 	if r.svgLink != "" {
