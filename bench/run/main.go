@@ -265,7 +265,7 @@ func (r *runner) machine() {
 	}
 	fmt.Fprintf(h, "- Machine: %s, %d cores, %s RAM; %s; load average at the start %s (compare ratios, not absolute figures, across machines)\n",
 		cpu, runtime.NumCPU(), mem, strings.TrimSpace(string(uname)), strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
-	fmt.Fprintf(h, "- eds-fn: `%s` (%s), built with %s; kustomize %s\n", strings.TrimSpace(string(ev)), filepath.Base(r.bin), goVersion, r.kustomizeVersion)
+	fmt.Fprintf(h, "- eds-fn: `%s`, built with %s; kustomize %s\n", strings.TrimSpace(string(ev)), goVersion, r.kustomizeVersion)
 	switch {
 	case r.base != "":
 		fmt.Fprintf(h, "- Base: eds-fn at %s, built in this run with the same flags\n", r.baseDesc)
