@@ -73,7 +73,7 @@ func curveSVG(pts []point, base string, quick bool) []byte {
 }
 
 // panel draws one log-log panel with its left edge at left.
-func panel(b *bytes.Buffer, left int, title string, tick func(int) string, ns []float64, ss []series) {
+func panel(b *bytes.Buffer, left int, title string, tick func(float64) string, ns []float64, ss []series) {
 	var ys []float64
 	for _, s := range ss {
 		ys = append(ys, s.ys...)
@@ -92,10 +92,22 @@ func panel(b *bytes.Buffer, left int, title string, tick func(int) string, ns []
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>`+"\n", x, panelTop, x, panelTop+panelH)
 		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, panelTop+panelH+16, decade(k))
 	}
+	// A decade on the y axis, and 2 and 5 times it too when the axis spans
+	// no more than two decades (one decade would have only two labels).
+	steps := []float64{1}
+	if yhi-ylo <= 2 {
+		steps = []float64{1, 2, 5}
+	}
 	for k := ylo; k <= yhi; k++ {
-		y := py(math.Pow(10, float64(k)))
-		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>`+"\n", left, y, left+panelW, y)
-		fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", left-6, y+4, tick(k))
+		for _, m := range steps {
+			v := m * math.Pow(10, float64(k))
+			if k == yhi && m > 1 {
+				break
+			}
+			y := py(v)
+			fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>`+"\n", left, y, left+panelW, y)
+			fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", left-6, y+4, tick(v))
+		}
 	}
 	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#444"/>`+"\n", left, panelTop, panelW, panelH)
 	for _, s := range ss {
@@ -135,12 +147,15 @@ func decades(vs []float64) (lo, hi int) {
 	return lo, hi
 }
 
-// decade is 10^k as the axes label it: 0.1, 1, 10, ..., 10,000.
-func decade(k int) string {
-	if k < 0 {
-		return strconv.FormatFloat(math.Pow(10, float64(k)), 'f', -1, 64)
+// decade is 10^k as the x axis labels it: 1, 10, ..., 10,000.
+func decade(k int) string { return number(math.Pow(10, float64(k))) }
+
+// number is v as the axes label it: 0.2, 5, 1,000.
+func number(v float64) string {
+	if v >= 1000 && v == math.Trunc(v) && v < math.MaxInt32 {
+		return count(int(v))
 	}
-	return count(int(math.Pow10(k)))
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // count is n with thousands separated by commas: 10,000.
@@ -152,16 +167,16 @@ func count(n int) string {
 	return s
 }
 
-// msTick labels 10^k milliseconds.
-func msTick(k int) string {
-	if k >= 3 {
-		return decade(k-3) + " s"
+// msTick labels v milliseconds.
+func msTick(v float64) string {
+	if v >= 1000 {
+		return number(v/1000) + " s"
 	}
-	return decade(k) + " ms"
+	return number(v) + " ms"
 }
 
-// mibTick labels 10^k MiB.
-func mibTick(k int) string { return decade(k) + " MiB" }
+// mibTick labels v MiB.
+func mibTick(v float64) string { return number(v) + " MiB" }
 
 func dashAttr(d string) string {
 	if d == "" {

@@ -26,16 +26,22 @@ func TestCurveSVG(t *testing.T) {
 		base      string
 		quick     bool
 		polylines int
+		label     string // a label on an axis
 	}{
-		{"full run with a base", full, "eds-fn at 559d873", false, 5},
-		{"smoke run without a base", full[:4], "", true, 3},
-		{"one point", full[:1], "eds-fn at <x> & y", false, 5},
-		{"no points", nil, "", false, 0},
-		{"zero figures", []point{{N: 1}, {N: 10}}, "eds-fn at 559d873", false, 0},
+		{"full run with a base", full, "eds-fn at 559d873", false, 5, ">10 s<"},
+		// Two decades of memory: 2 and 5 times each decade are labelled too.
+		{"smoke run without a base", full[:4], "", true, 3, ">50 MiB<"},
+		{"one point", full[:1], "eds-fn at &lt;x&gt; &amp; y", false, 5, ">10 ms<"},
+		{"no points", nil, "", false, 0, ">1 ms<"},
+		{"zero figures", []point{{N: 1}, {N: 10}}, "eds-fn at 559d873", false, 0, ">10<"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			svg := curveSVG(tc.pts, tc.base, tc.quick)
-			if !bytes.Equal(svg, curveSVG(tc.pts, tc.base, tc.quick)) {
+			base := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(tc.base)
+			svg := curveSVG(tc.pts, base, tc.quick)
+			if !bytes.Contains(svg, []byte(tc.label)) || (len(tc.pts) > 0 && !bytes.Contains(svg, []byte(tc.base))) {
+				t.Errorf("no %s or %s in the SVG:\n%s", tc.label, tc.base, svg)
+			}
+			if !bytes.Equal(svg, curveSVG(tc.pts, base, tc.quick)) {
 				t.Error("two calls give different bytes")
 			}
 			for _, bad := range []string{"NaN", "Inf"} {
@@ -78,8 +84,8 @@ func TestTicks(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
 		{decade(0), "1"}, {decade(4), "10,000"}, {decade(3), "1,000"}, {decade(-1), "0.1"},
 		{count(999), "999"}, {count(1000), "1,000"}, {count(1234567), "1,234,567"}, {count(-100000), "-100,000"},
-		{msTick(-1), "0.1 ms"}, {msTick(2), "100 ms"}, {msTick(3), "1 s"}, {msTick(4), "10 s"},
-		{mibTick(3), "1,000 MiB"},
+		{msTick(0.1), "0.1 ms"}, {msTick(200), "200 ms"}, {msTick(1000), "1 s"}, {msTick(20000), "20 s"},
+		{mibTick(5), "5 MiB"}, {mibTick(1000), "1,000 MiB"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
