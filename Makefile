@@ -52,11 +52,13 @@ tidy:
 clean:
 	rm -rf $(BIN)
 
-## bench: Go benchmarks of the in-process paths, then whole commands timed with medians and ratios (bench/run); results in BENCHMARKS.md
+## bench: Go benchmarks of the in-process paths, then whole commands timed with medians and ratios (bench/run), written into BENCHMARKS.md and bench/curve.svg
+# BENCH_FLAGS go to bench/run, e.g. BENCH_FLAGS=-base-ref=abc1234 (default: 559d873, the last build with the hand-written YAML paths).
+BENCH_FLAGS ?=
 .PHONY: bench
 bench: build $(KUSTOMIZE)
 	$(GO) test -run '^$$' -bench . -benchmem ./generator ./transformers ./internal/cli ./bench
-	$(GO) run ./bench/run -bin $(BIN)/eds-fn -kustomize $(KUSTOMIZE)
+	$(GO) run ./bench/run -bin $(BIN)/eds-fn -kustomize $(KUSTOMIZE) -write BENCHMARKS.md -svg bench/curve.svg $(BENCH_FLAGS)
 
 # The container image (README, "The container image"). The binaries are
 # cross-compiled here; the Dockerfile only copies them, so podman needs no

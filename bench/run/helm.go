@@ -44,12 +44,13 @@ func (r *runner) helmTemplate() error {
 	if err != nil {
 		return err
 	}
-	r.printf("## eds-fn generate against helm template, 50 services\n\n")
+	r.printf("### eds-fn generate against helm template, 50 services\n\n")
 	r.printf("`eds-fn generate DIR` of 50 service files against `helm template` (helm %s, built from bench/tools/helm) of a chart that makes the same %d objects from a values file of the same services (bench/chart); %d runs each, interleaved.\n\n", strings.TrimSpace(string(hv)), 4*n, g.Runs)
 	r.table(g, res, 0)
 	r.printf("The two print the same objects (as JSON, key order and comments aside): %v.\n\n", same)
-	ratio := median(res[1], wall) / median(res[0], wall)
-	r.verdict("eds-fn generate of 50 services ≤ 0.5× helm template", ratio <= 0.5, fmt.Sprintf("%.2f×", ratio))
+	w, hw := median(res[1], wall), median(res[0], wall)
+	r.row(row{Order: "d", What: "eds-fn generate of 50 services", Figure: ms(w), Against: fmt.Sprintf("helm template of the same services: %s", ms(hw)),
+		Ratio: ratio(w / hw), Target: "≤ 0.5×", Met: w <= 0.5*hw})
 	if !same {
 		return fmt.Errorf("helm template and eds-fn generate print different objects: compare %s and %s (-keep)", g.Commands[0].Out, g.Commands[1].Out)
 	}
