@@ -20,9 +20,10 @@ import (
 // corrected here, and TestRenderKeepsEveryString holds the list to the
 // library:
 //   - "<<" is a merge key to every YAML reader: it is double-quoted;
-//   - a string that starts with a tab and spans lines is written as a
-//     block scalar that yaml.v3 itself cannot read: it is double-quoted
-//     before encoding (a key of that shape is refused).
+//   - a string that spans lines and starts with a space, a tab or a line
+//     break is written as a block scalar that yaml.v3 itself cannot read
+//     (in a list, or after a tab): it is double-quoted before encoding (a
+//     key of that shape is refused).
 func render(obj any) (*yaml.RNode, error) {
 	data, ok := obj.(map[string]any)
 	if !ok {
@@ -31,7 +32,7 @@ func render(obj any) (*yaml.RNode, error) {
 			return nil, err
 		}
 	}
-	if err := quoteTabBlocks(data); err != nil {
+	if err := quoteRiskyBlocks(data); err != nil {
 		return nil, err
 	}
 	n := &yaml.Node{}
@@ -42,36 +43,36 @@ func render(obj any) (*yaml.RNode, error) {
 	return yaml.NewRNode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}), nil
 }
 
-// tabBlock: yaml.v3 would write s as a block scalar whose first line
-// starts with a tab, which no YAML parser reads back (it also holds for a
-// few strings yaml.v3 would double-quote anyway).
-func tabBlock(s string) bool {
-	return strings.HasPrefix(s, "\t") && strings.Contains(s, "\n")
+// riskyBlock: yaml.v3 would write s as a block scalar whose first line
+// starts with white space or is empty, which it does not always read back
+// (it also holds for a few strings yaml.v3 would double-quote anyway).
+func riskyBlock(s string) bool {
+	return s != "" && strings.ContainsAny(s[:1], " \t\r\n") && strings.ContainsAny(s, "\r\n")
 }
 
-// quoteTabBlocks replaces, in place, every tabBlock string value in v by a
-// double-quoted node, which yaml.v3 encodes as it stands.
-func quoteTabBlocks(v any) error {
+// quoteRiskyBlocks replaces, in place, every riskyBlock string value in v
+// by a double-quoted node, which yaml.v3 encodes as it stands.
+func quoteRiskyBlocks(v any) error {
 	fix := func(s string) any {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s, Style: yaml.DoubleQuotedStyle}
 	}
 	switch v := v.(type) {
 	case map[string]any:
 		for k, e := range v {
-			if tabBlock(k) {
-				return fmt.Errorf("the key %q starts with a tab and spans lines: it cannot be written as YAML", k)
+			if riskyBlock(k) {
+				return fmt.Errorf("the key %q spans lines and starts with white space: it cannot be written as YAML", k)
 			}
-			if s, ok := e.(string); ok && tabBlock(s) {
+			if s, ok := e.(string); ok && riskyBlock(s) {
 				v[k] = fix(s)
-			} else if err := quoteTabBlocks(e); err != nil {
+			} else if err := quoteRiskyBlocks(e); err != nil {
 				return err
 			}
 		}
 	case []any:
 		for i, e := range v {
-			if s, ok := e.(string); ok && tabBlock(s) {
+			if s, ok := e.(string); ok && riskyBlock(s) {
 				v[i] = fix(s)
-			} else if err := quoteTabBlocks(e); err != nil {
+			} else if err := quoteRiskyBlocks(e); err != nil {
 				return err
 			}
 		}
