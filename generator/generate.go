@@ -146,9 +146,6 @@ func toNode(obj any) (*yaml.RNode, error) {
 		return nil, fmt.Errorf(errMarshal+": %w", fmt.Sprintf("%T", obj), err)
 	}
 	// Nothing here ever has a status; the Service's would be {loadBalancer: {}}.
-	// The fields are looked up directly rather than through kyaml's
-	// Lookup and Clear filters, which allocated a tenth of what generating
-	// 1,000 services does (BENCHMARKS.md); the result is the same.
 	root := n.YNode()
 	removeField(root, "status")
 	for _, path := range [][]string{{"spec", "strategy"}, {"metadata", "creationTimestamp"}, {"spec", "template", "metadata", "creationTimestamp"}} {

@@ -93,7 +93,7 @@ func equivalenceInputs(t testing.TB) map[string][]byte {
 			in["kpt-without"+drop+"/"+filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f)] = []byte(strings.Join(kept, "\n"))
 		}
 	}
-	// Odd shapes the fast writer must leave to yaml.v3, or write the same.
+	// Odd shapes: complex keys, flow style, comments, anchors.
 	odd := func(items string) []byte {
 		return []byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig: {apiVersion: platform.bizmatters.io/v1alpha1, kind: NATSHeadlessEndpoint, metadata: {name: n}}\nitems:\n" + items)
 	}

@@ -114,8 +114,8 @@ func newGenerateCommand() *cobra.Command {
 // writeObjects writes objs as kio.ByteWriter does, a YAML stream, through
 // resourcelist.WriteStream (the exec plugin's writer): ByteWriter copies every
 // object and hands all of them to one yaml.v3 encoder, whose emitter keeps
-// every event it has seen; that was half the time of generating 50 services
-// (BENCHMARKS.md). Objects with the annotations ByteWriter acts on (the
+// every event it has seen; that was half the time of generating 50 services.
+// Objects with the annotations ByteWriter acts on (the
 // reader's index and sequence indent, a path to a .json file) are not
 // generated, but would go to ByteWriter.
 func writeObjects(w io.Writer, objs []*yaml.RNode) error {

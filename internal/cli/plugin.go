@@ -22,7 +22,7 @@ import (
 // (transformers) and the resources it prints on stdout. kustomize parses
 // that output once, where a KRM function's output is parsed, written and
 // parsed again: what bulk mode adds to a build is about halved this way
-// (BENCHMARKS.md). The plugin is this binary under the kind's name
+// (BENCHMARKS.md compares both). The plugin is this binary under the kind's name
 // ("eds-fn install --kustomize-plugin-home DIR" lays the links out), and does
 // exactly what the KRM function does with the same config and resources.
 

@@ -76,7 +76,7 @@ func NewRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	// --version by hand rather than cobra's Version field, whose output is
 	// a text/template: text/template makes the linker keep every exported
-	// method of every type, which made the binary 40% larger (BENCHMARKS.md).
+	// method of every type, which made the binary 40% larger.
 	root.Flags().BoolP("version", "v", false, "version for eds-fn")
 	root.AddCommand(newGenerateCommand(), newVersionCommand(), newInstallCommand())
 	return root

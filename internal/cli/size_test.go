@@ -60,8 +60,7 @@ func TestVersionOfBuiltBinary(t *testing.T) {
 
 // TestNoTextTemplate guards the binary's size: once text/template can run
 // (cobra runs one for a custom version or help template), the linker keeps
-// every exported method of every type, and the binary grows from 16 to 22 MB
-// (BENCHMARKS.md, "Size").
+// every exported method of every type, and the binary grows from 16 to 22 MB.
 func TestNoTextTemplate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")

@@ -13,7 +13,7 @@ import (
 // own rather than fn/framework's because that package also holds the
 // framework's OpenAPI validation: importing it links kube-openapi's
 // validator, whose package initialisers (format regexps) were a third of
-// eds-fn's start-up (BENCHMARKS.md).
+// eds-fn's start-up.
 
 // Severity is how serious a result is.
 type Severity string
