@@ -17,13 +17,13 @@ import (
 // change.
 //
 // yaml.v3 writes two kinds of string that do not read back as themselves,
-// corrected here, and TestRenderKeepsEveryString holds the list to the
-// library:
+// corrected here; TestRenderCorrections holds the list to the library:
 //   - "<<" is a merge key to every YAML reader: it is double-quoted;
-//   - a string that spans lines and starts with a space, a tab or a line
-//     break is written as a block scalar that yaml.v3 itself cannot read
-//     (in a list, or after a tab): it is double-quoted before encoding (a
-//     key of that shape is refused).
+//   - some multi-line strings are written as block scalars that yaml.v3
+//     itself cannot read: one whose first line starts with a tab, and, as
+//     an element of a list, one that starts with a space or a line break.
+//     They are double-quoted before encoding (a key of that shape is
+//     refused: no Kubernetes key has one).
 func render(obj any) (*yaml.RNode, error) {
 	data, ok := obj.(map[string]any)
 	if !ok {
@@ -43,11 +43,18 @@ func render(obj any) (*yaml.RNode, error) {
 	return yaml.NewRNode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}), nil
 }
 
-// riskyBlock: yaml.v3 would write s as a block scalar whose first line
-// starts with white space or is empty, which it does not always read back
-// (it also holds for a few strings yaml.v3 would double-quote anyway).
-func riskyBlock(s string) bool {
-	return s != "" && strings.ContainsAny(s[:1], " \t\r\n") && strings.ContainsAny(s, "\r\n")
+// riskyBlock: yaml.v3 would write s (an element of a list when inList) as
+// a block scalar it cannot read back. The test errs on the safe side: a
+// few such strings would be double-quoted by yaml.v3 anyway.
+func riskyBlock(s string, inList bool) bool {
+	if s == "" || !strings.ContainsAny(s, "\r\n") {
+		return false
+	}
+	lead := "\t"
+	if inList {
+		lead = " \t\r\n"
+	}
+	return strings.ContainsAny(s[:1], lead)
 }
 
 // quoteRiskyBlocks replaces, in place, every riskyBlock string value in v
@@ -59,10 +66,10 @@ func quoteRiskyBlocks(v any) error {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, e := range v {
-			if riskyBlock(k) {
+			if riskyBlock(k, true) {
 				return fmt.Errorf("the key %q spans lines and starts with white space: it cannot be written as YAML", k)
 			}
-			if s, ok := e.(string); ok && riskyBlock(s) {
+			if s, ok := e.(string); ok && riskyBlock(s, false) {
 				v[k] = fix(s)
 			} else if err := quoteRiskyBlocks(e); err != nil {
 				return err
@@ -70,7 +77,7 @@ func quoteRiskyBlocks(v any) error {
 		}
 	case []any:
 		for i, e := range v {
-			if s, ok := e.(string); ok && riskyBlock(s) {
+			if s, ok := e.(string); ok && riskyBlock(s, true) {
 				v[i] = fix(s)
 			} else if err := quoteRiskyBlocks(e); err != nil {
 				return err

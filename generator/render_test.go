@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -58,10 +59,10 @@ func readBack(t *testing.T, n *yaml.RNode, obj map[string]any) {
 		t.Fatalf("sigs.k8s.io/yaml cannot read it: %v\n%s", err, text)
 	}
 	for k, want := range obj {
-		if v3[k] != want {
+		if !reflect.DeepEqual(v3[k], want) {
 			t.Errorf("yaml.v3 reads %q back as %#v, not %#v", k, v3[k], want)
 		}
-		if v1[k] != want {
+		if !reflect.DeepEqual(v1[k], want) {
 			t.Errorf("sigs.k8s.io/yaml reads %q back as %#v, not %#v", k, v1[k], want)
 		}
 	}
@@ -76,16 +77,23 @@ func TestRenderKeepsEveryString(t *testing.T) {
 	for i, s := range all {
 		values[fmt.Sprintf("k%06d", i)] = s
 		elems = append(elems, s)
-		if !riskyBlock(s) {
+		if !riskyBlock(s, true) {
 			keys[s] = "v"
 		}
 	}
-	for name, obj := range map[string]map[string]any{"values": values, "keys": keys} {
-		n, err := render(copyMap(obj))
+	deep := func() map[string]any {
+		return map[string]any{"a": map[string]any{"b": []any{map[string]any{"c": copyMap(values)}}}}
+	}
+	for name, obj := range map[string]func() map[string]any{
+		"values": func() map[string]any { return copyMap(values) },
+		"keys":   func() map[string]any { return copyMap(keys) },
+		"deep":   deep,
+	} {
+		n, err := render(obj())
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		readBack(t, n, obj)
+		readBack(t, n, obj())
 	}
 	n, err := render(map[string]any{"list": append([]any(nil), elems...)})
 	if err != nil {
@@ -124,6 +132,7 @@ func TestRenderCorrections(t *testing.T) {
 		{"tab-led lines", func() map[string]any { return map[string]any{"k": "\ta\nb"} }, []string{"k"}},
 		{"line break first, in a list", func() map[string]any { return map[string]any{"k": []any{"\nset -e\n"}} }, []string{"k", "0"}},
 		{"space first, in a list", func() map[string]any { return map[string]any{"k": []any{" a\n"}} }, []string{"k", "0"}},
+		{"space first, in a list in a list", func() map[string]any { return map[string]any{"k": []any{[]any{" a\n"}}} }, []string{"k", "0", "0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if keptAlone(tc.obj(), tc.path) {
@@ -155,10 +164,19 @@ func TestRenderCorrections(t *testing.T) {
 	if _, err := render(map[string]any{"\ta\nb": "v"}); err == nil || !strings.Contains(err.Error(), `"\ta\nb"`) {
 		t.Errorf("a tab-led multi-line key: got %v, want an error naming it", err)
 	}
-	// A string the correction need not touch keeps yaml.v3's literal style.
-	n, err := render(map[string]any{"k": []any{"set -e\n  run\n"}})
-	if err != nil || n.YNode().Content[1].Content[0].Style != yaml.LiteralStyle {
-		t.Errorf("a script: %v, want a literal block", err)
+	// Strings the correction need not touch keep yaml.v3's literal style.
+	for _, obj := range []map[string]any{{"k": []any{"set -e\n  run\n"}}, {"k": "\nfirst blank\n"}, {"k": " lead\nx"}} {
+		n, err := render(copyMap(obj))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := n.YNode().Content[1]
+		if v.Kind == yaml.SequenceNode {
+			v = v.Content[0]
+		}
+		if v.Style != yaml.LiteralStyle {
+			t.Errorf("%#v: style %v, want a literal block", obj, v.Style)
+		}
 	}
 }
 
@@ -207,7 +225,7 @@ func FuzzRender(f *testing.F) {
 		f.Add(s, s)
 	}
 	f.Fuzz(func(t *testing.T, k, v string) {
-		if riskyBlock(k) || !utf8Valid(k) || !utf8Valid(v) {
+		if riskyBlock(k, true) || !utf8Valid(k) || !utf8Valid(v) {
 			return // refused; invalid UTF-8 is not text JSON or YAML can carry
 		}
 		obj := map[string]any{k: v, "k": []any{v}}
