@@ -228,12 +228,16 @@ func FuzzRender(f *testing.F) {
 		if riskyBlock(k, true) || !utf8Valid(k) || !utf8Valid(v) {
 			return // refused; invalid UTF-8 is not text JSON or YAML can carry
 		}
-		obj := map[string]any{k: v, "k": []any{v}}
-		n, err := render(copyMap(obj))
-		if err != nil {
-			t.Fatal(err)
+		for _, obj := range []func() map[string]any{
+			func() map[string]any { return map[string]any{k: v} },
+			func() map[string]any { return map[string]any{"list": []any{k, v}} },
+		} {
+			n, err := render(obj())
+			if err != nil {
+				t.Fatal(err)
+			}
+			readBack(t, n, obj())
 		}
-		readBack(t, n, map[string]any{k: v})
 	})
 }
 
