@@ -15,7 +15,7 @@ import (
 type fieldShapes struct {
 	*InlinedShapes
 	Untagged string
-	Dash     string `json:"-,"`
+	Dash     string `json:"-,"` //nolint:staticcheck // the name "-", on purpose
 	Skipped  int    `json:"-"`
 	Hides    int    `json:"hidden"`
 	private  string //nolint:unused // left out
