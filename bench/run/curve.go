@@ -89,7 +89,7 @@ func (r *runner) curve() error {
 	return nil
 }
 
-// curveRows adds issue 20's targets b (1,000 services against the base
+// curveRows adds the targets b (1,000 services against the base
 // build) and c (linear to 10,000) to the summary.
 func (r *runner) curveRows(byN map[int]point) {
 	k, ok := byN[1000]

@@ -11,7 +11,7 @@ import (
 // row is one line of the report's summary table: a figure, what it is
 // compared with, and the target, if it has one.
 type row struct {
-	// Order sorts the rows: issue 20's targets first, in the issue's order
+	// Order sorts the rows: the targets first, in BENCHMARKS.md's order
 	// ("a1" ... "d"), then the other figures in the order measured ("z").
 	Order   string
 	What    string

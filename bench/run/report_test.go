@@ -33,7 +33,7 @@ func TestReplaceSection(t *testing.T) {
 	}
 }
 
-// TestReportOrder: issue 20's targets come first, in the issue's order,
+// TestReportOrder: the targets come first, in BENCHMARKS.md's order,
 // whatever order the sections measured them in; a figure not measured
 // says why.
 func TestReportOrder(t *testing.T) {

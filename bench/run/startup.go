@@ -35,9 +35,9 @@ func (r *runner) startup() error {
 	w, m := median(res[3], wall), mib(median(res[3], rss))
 	nw := median(res[1], wall)
 	r.row(row{Order: "z", What: "one service: wall time", Figure: ms(w), Against: fmt.Sprintf("a Go program that does nothing: %s", ms(nw)),
-		Ratio: ratio(w / nw), Target: "≤ 5×", Met: w <= 5*nw})
+		Ratio: ratio(w / nw)})
 	r.row(row{Order: "z", What: "one service: wall time", Figure: ms(w), Against: fmt.Sprintf("cat: %s", ms(median(res[0], wall))),
-		Ratio: ratio(w / median(res[0], wall)), Target: "≤ 10 ms", Met: w <= 10})
+		Ratio: ratio(w / median(res[0], wall))})
 	r.row(row{Order: "z", What: "one service: peak RSS", Figure: fmt.Sprintf("%.1f MiB", m), Against: "—", Ratio: "—",
 		Target: "≤ 20 MiB", Met: m <= 20})
 	if r.base != "" {
