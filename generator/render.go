@@ -1,20 +1,25 @@
 package generator
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/runtime"
+	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// render turns an object into the YAML node kubectl would print: the
-// Kubernetes libraries' own conversion to unstructured data (json tags,
-// omitempty, quantities and the other values that marshal themselves), then
-// yaml.v3's encoding with its sorted keys and its quoting, which also
-// writes for YAML 1.1 readers ("yes", "on", "1:20" are quoted). obj is a
-// typed object, or a map as encoding/json decodes one, which render may
-// change.
+// render turns an object into the YAML node kubectl would print: its JSON
+// (encoding/json with the API types' tags and their own marshalling of
+// quantities, int-or-strings and times), read back as unstructured data by
+// sigs.k8s.io/json with integers kept as integers (the API machinery's
+// decoding), then encoded by yaml.v3 with its sorted keys and its quoting,
+// which also writes for YAML 1.1 readers ("yes", "on", "1:20" are quoted).
+// This is sigs.k8s.io/yaml.Marshal's way with yaml.v3 in place of go-yaml
+// v2, which cannot write some strings at all (DEL, C1 controls) and writes
+// NEL as a space. apimachinery's converter to unstructured gives the same
+// data, but copies its whole field cache for each field it meets first: a
+// third of a one-service run.
 //
 // yaml.v3 writes two kinds of string that do not read back as themselves,
 // corrected here; TestRenderCorrections holds the list to the library:
@@ -25,12 +30,13 @@ import (
 //     They are double-quoted before encoding (a key of that shape is
 //     refused: no Kubernetes key has one).
 func render(obj any) (*yaml.RNode, error) {
-	data, ok := obj.(map[string]any)
-	if !ok {
-		var err error
-		if data, err = runtime.DefaultUnstructuredConverter.ToUnstructured(obj); err != nil {
-			return nil, err
-		}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var data any
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(b, &data); err != nil {
+		return nil, err
 	}
 	if err := quoteRiskyBlocks(data); err != nil {
 		return nil, err
