@@ -38,6 +38,8 @@ const (
 		"so this transformer cannot tell whether it reaches every NATS node and leaves the host as it is; set spec.endpoint to choose the endpoint"
 	msgMoved = "spec.endpoint %q replaces %q, which pointed at %s: KEDA now polls the NATS of %s for this trigger; " +
 		"check that its stream lives there, or remove spec.endpoint to repair each endpoint where it stands"
+	msgNotOneHost = "%q is not one host with one port (it has %s); KEDA polls exactly one host:port, so this transformer leaves the value as it is: " +
+		"write the headless Service of the NATS install, such as %q"
 	msgAdded = "no natsServerMonitoringEndpoint: KEDA refuses the trigger without one; write %q (this transformer has set it)"
 	msgSet   = "set to %q (was %q): KEDA reads the consumer's lag from the NATS monitoring port, and in a NATS cluster whose servers " +
 		"do not advertise client URLs (the official chart's default) it asks each node by its pod DNS name, which only a headless Service has"
@@ -46,6 +48,9 @@ const (
 // endpoint is an endpoint split the way the transformer reasons about it.
 type endpoint struct {
 	scheme, host, port, path string
+	// notOne says why the value is not one host with at most one port (a
+	// list, a user part, more than one port), "" when it is.
+	notOne string
 }
 
 func splitEndpoint(raw string) endpoint {
@@ -57,10 +62,19 @@ func splitEndpoint(raw string) endpoint {
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		rest, e.path = rest[:i], rest[i:]
 	}
+	switch {
+	case strings.Contains(rest, ","):
+		e.notOne = "a comma: a list of hosts"
+	case strings.Contains(rest, "@"):
+		e.notOne = "an @: a user part"
+	}
 	if h, p, err := net.SplitHostPort(rest); err == nil {
 		e.host, e.port = h, p
 	} else {
 		e.host = strings.TrimSuffix(rest, ":")
+		if e.notOne == "" && strings.Contains(e.host, ":") {
+			e.notOne = "more than one colon"
+		}
 	}
 	return e
 }
@@ -111,6 +125,11 @@ type repair struct {
 // use the monitoring port. kind is the trigger's resource kind, for messages.
 func (p *plan) repairEndpoint(raw, kind string) repair {
 	e := splitEndpoint(raw)
+	if e.notOne != "" {
+		// Rewriting it would guess which host was meant, and garble the rest.
+		example := serviceHost{service: p.cfg.ServiceName, namespace: p.cfg.Namespace, suffix: ".svc.cluster.local"}
+		return repair{value: raw, warnings: []string{fmt.Sprintf(msgNotOneHost, raw, e.notOne, net.JoinHostPort(example.String(), monitorPort))}}
+	}
 	r := repair{https: e.scheme == "https"}
 	host := e.host
 	h, isService := parseServiceHost(e.host)
