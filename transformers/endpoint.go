@@ -229,7 +229,7 @@ func (p *plan) checkHeadless(raw string, h serviceHost) []string {
 		return nil
 	}
 	var names []string
-	for _, s := range p.inv.services[h.namespace] {
+	for _, s := range p.inv.services[orDefault(h.namespace)] {
 		if s.headless {
 			return nil
 		}

@@ -64,7 +64,7 @@ func scanItems(items []*yaml.RNode) (triggers []trigger, inv *inventory, bad []*
 		switch {
 		case apiVersion == "v1" && kind == "Service":
 			md := child(n, "metadata")
-			ns := scalarOf(child(md, "namespace"))
+			ns := orDefault(scalarOf(child(md, "namespace")))
 			inv.services[ns] = append(inv.services[ns], service{
 				name:     scalarOf(child(md, "name")),
 				headless: scalarOf(child(child(n, "spec"), "clusterIP")) == "None",
@@ -72,7 +72,7 @@ func scanItems(items []*yaml.RNode) (triggers []trigger, inv *inventory, bad []*
 		case apiVersion == kedaAPIVersion && (kind == kindTriggerAuth || kind == kindClusterTriggerAuth):
 			key := authKey{kind: kind, name: it.GetName()}
 			if kind == kindTriggerAuth {
-				key.namespace = it.GetNamespace()
+				key.namespace = orDefault(it.GetNamespace())
 			}
 			a := &auth{key: key, supplies: map[string]string{}}
 			if spec := child(it.YNode(), "spec"); spec != nil {
@@ -146,9 +146,21 @@ func (inv *inventory) authOf(t trigger) *auth {
 		key.kind = kindTriggerAuth
 	}
 	if key.kind == kindTriggerAuth {
-		key.namespace = t.obj.GetNamespace()
+		key.namespace = orDefault(t.obj.GetNamespace())
 	}
 	return inv.auths[key]
+}
+
+// orDefault is the namespace an object of a namespaced kind written
+// without one lands in: "default", unless kustomize's or kpt's namespace
+// setting gives it one before it is applied. A test NATS install is often
+// written that way, and so is a TriggerAuthentication beside a
+// ScaledObject; matching them to "default" is what kpt package mode does.
+func orDefault(ns string) string {
+	if ns == "" {
+		return "default"
+	}
+	return ns
 }
 
 // headlessIn is the name of the headless Service of namespace ns the
@@ -156,6 +168,7 @@ func (inv *inventory) authOf(t trigger) *auth {
 // it, else fallback if the build holds that, else the first in item order;
 // "" when the build holds no headless Service there.
 func (inv *inventory) headlessIn(ns, want, fallback string) string {
+	ns = orDefault(ns)
 	first := ""
 	hasFallback := false
 	for _, s := range inv.services[ns] {
@@ -179,7 +192,7 @@ func (inv *inventory) headlessIn(ns, want, fallback string) string {
 // serviceIn reports whether the build holds a Service name in namespace ns,
 // and whether it is headless.
 func (inv *inventory) serviceIn(ns, name string) (found, headless bool) {
-	for _, s := range inv.services[ns] {
+	for _, s := range inv.services[orDefault(ns)] {
 		if s.name == name {
 			return true, s.headless
 		}
