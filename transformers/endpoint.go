@@ -40,6 +40,8 @@ const (
 		"check that its stream lives there, or remove spec.endpoint to repair each endpoint where it stands"
 	msgNotOneHost = "%q is not one host with one port (it has %s); KEDA polls exactly one host:port, so this transformer leaves the value as it is: " +
 		"write the headless Service of the NATS install, such as %q"
+	msgAnchored = "%q carries the YAML anchor &%s, so other fields may share it through an alias and would change with it: " +
+		"this transformer leaves it as it is; write the endpoint out here, without the anchor, as %q"
 	msgAdded = "no natsServerMonitoringEndpoint: KEDA refuses the trigger without one; write %q (this transformer has set it)"
 	msgSet   = "set to %q (was %q): KEDA reads the consumer's lag from the NATS monitoring port, and in a NATS cluster whose servers " +
 		"do not advertise client URLs (the official chart's default) it asks each node by its pod DNS name, which only a headless Service has"

@@ -199,11 +199,16 @@ func (p *plan) defaultEndpoint() string {
 func (p *plan) planEndpoint(t trigger, md *yaml.RNode, a *auth) bool {
 	path := t.path.Child("metadata", keyEndpoint)
 	authRef := t.authRef()
-	var cur *yaml.Node
+	var cur, alias *yaml.Node
 	if md != nil {
 		if f := md.Field(keyEndpoint); f != nil {
 			cur = f.Value.YNode()
 		}
+	}
+	if cur != nil && cur.Kind == yaml.AliasNode && cur.Alias != nil {
+		// The value is read where its anchor is; a fix replaces the alias
+		// alone.
+		alias, cur = cur, cur.Alias
 	}
 	// KEDA treats a null or empty parameter as absent.
 	present := cur != nil && cur.ShortTag() != yaml.NodeTagNull && !(cur.Kind == yaml.ScalarNode && cur.Value == "")
@@ -255,12 +260,20 @@ func (p *plan) planEndpoint(t trigger, md *yaml.RNode, a *auth) bool {
 	switch {
 	case scalar && cur.ShortTag() == yaml.NodeTagString && cur.Value == value && !https:
 		// Already right: untouched.
+	case alias == nil && cur != nil && cur.Anchor != "":
+		// Changed where it stands, it would change every alias of it too.
+		p.add(t, path, fmt.Sprintf(msgAnchored, cur.Value, cur.Anchor, value), krm.Warning)
+		return false
 	case present:
 		old := describeValue(cur)
 		r := p.add(t, path, fmt.Sprintf(msgSet, value, old), krm.Info)
 		r.Field.CurrentValue, r.Field.ProposedValue = old, value
 		p.fixResults[r] = true
-		p.fixes = append(p.fixes, &fix{t: t, old: cur, value: value, https: https})
+		target := cur
+		if alias != nil {
+			target = alias
+		}
+		p.fixes = append(p.fixes, &fix{t: t, old: target, value: value, https: https})
 	default:
 		p.add(t, path, fmt.Sprintf(msgAdded, value), krm.Warning)
 		r := p.add(t, path, fmt.Sprintf(msgEndpointAdded, value), krm.Info)
