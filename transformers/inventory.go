@@ -55,7 +55,7 @@ func (a *auth) String() string {
 // and reports KEDA objects whose spec.triggers is not a list.
 func scanItems(items []*yaml.RNode) (triggers []trigger, inv *inventory, bad []*yaml.RNode) {
 	inv = &inventory{services: map[string][]service{}, auths: map[authKey]*auth{}}
-	for _, it := range items {
+	for _, it := range withListItems(items) {
 		n := it.YNode()
 		if n.Kind != yaml.MappingNode {
 			continue
@@ -88,6 +88,30 @@ func scanItems(items []*yaml.RNode) (triggers []trigger, inv *inventory, bad []*
 		}
 	}
 	return triggers, inv, bad
+}
+
+// withListItems is items with the objects of every "kind: List" item
+// after it: kpt keeps a file holding a List as one item, and kubectl applies
+// each object of it, so its ScaledObjects, Services and authentications are
+// the build's as much as any other. They are changed where they stand, in
+// the List.
+func withListItems(items []*yaml.RNode) []*yaml.RNode {
+	var out []*yaml.RNode
+	for _, it := range items {
+		out = append(out, it)
+		n := it.YNode()
+		if n.Kind != yaml.MappingNode || scalarOf(child(n, "apiVersion")) != "v1" || scalarOf(child(n, "kind")) != "List" {
+			continue
+		}
+		if seq := child(n, "items"); seq != nil && seq.Kind == yaml.SequenceNode {
+			for _, el := range seq.Content {
+				if el.Kind == yaml.MappingNode {
+					out = append(out, yaml.NewRNode(el))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // triggersOf is the nats-jetstream triggers of a ScaledObject or ScaledJob;
