@@ -327,3 +327,27 @@ func TestLinkPluginsConcurrently(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+// TestGenerateRefusesWhatFunctionModeRefuses: files read by "eds-fn
+// generate" get the checks of a ResourceList on stdin, so an alias bomb is
+// refused at once instead of being expanded by the decoding (it once ran
+// for minutes and gigabytes), and a key written twice is refused too.
+func TestGenerateRefusesWhatFunctionModeRefuses(t *testing.T) {
+	svc := "apiVersion: platform.bizmatters.io/v1alpha1\nkind: EventDrivenService\nmetadata: {name: orders, namespace: shop}\n" +
+		"spec:\n  image: ghcr.io/example/orders:v1.2.3\n  nats: {stream: ORDERS, consumer: orders-workers}\n"
+	for name, tc := range map[string]struct{ doc, want string }{
+		"alias bomb":   {svc + "  podAnnotations:\n" + billionLaughs("    "), "alias bomb"},
+		"repeated key": {svc + "  image: ghcr.io/example/other:v1\n", `"image"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "svc.yaml"), []byte(tc.doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, errOut, code := run(t, "", "generate", dir)
+			if code != 1 || out != "" || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "EventDrivenService shop/orders") {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 1, nothing on stdout, and an error naming the service and %s", code, clip(out), errOut, tc.want)
+			}
+		})
+	}
+}

@@ -68,7 +68,13 @@ func newGenerateCommand() *cobra.Command {
 				if err != nil {
 					return failed(err)
 				}
-				for _, n := range nodes {
+				// The checks every other way in has: an alias bomb is
+				// refused here, not expanded by the decoding.
+				list, err := resourcelist.FromItems(nodes, generator.IsEventDrivenService)
+				if err != nil {
+					return failed(fmt.Errorf("%s: %w", path, err))
+				}
+				for _, n := range list.Items {
 					if generator.IsEventDrivenService(n) {
 						resourcelist.KeepValues(n.YNode())
 						inputs = append(inputs, n)

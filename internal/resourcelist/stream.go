@@ -45,6 +45,24 @@ func FromStream(config, resources []byte, whole ReadsWhole) (*List, error) {
 	return listFromNode(root, whole)
 }
 
+// FromItems applies Read's checks to objects read some other way (eds-fn
+// generate reads files with kyaml's package reader): duplicate keys, alias
+// bombs and metadata shapes are refused before anything reads the objects,
+// and the objects the caller reads whole get their aliases expanded.
+func FromItems(objs []*yaml.RNode, whole ReadsWhole) (*List, error) {
+	items := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, o := range objs {
+		items.Content = append(items.Content, o.YNode())
+	}
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
+	root := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+		str("apiVersion"), str(kio.ResourceListAPIVersion),
+		str("kind"), str(kio.ResourceListKind),
+		str("items"), items,
+	}}
+	return listFromNode(root, whole)
+}
+
 // decodeStream parses every non-empty document of a YAML stream.
 func decodeStream(data []byte) ([]*yaml.Node, error) {
 	// As kio.ByteReader does: Windows line endings would otherwise end up in
