@@ -104,3 +104,39 @@ func TestCappedTotal(t *testing.T) {
 		t.Error("capping changed the exit code")
 	}
 }
+
+// TestPrintGroupsRepeatedWarnings: the same warning of the same field of
+// many resources of one kind is one line, where the first stood; errors,
+// other messages, other fields and other kinds are lines of their own.
+func TestPrintGroupsRepeatedWarnings(t *testing.T) {
+	svc := func(name, msg, path string, sev krm.Severity) *krm.Result {
+		return &krm.Result{Message: msg, Severity: sev, Field: &krm.Field{Path: path},
+			ResourceRef: &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{Kind: "EventDrivenService"}, NameMeta: yaml.NameMeta{Name: name, Namespace: "shop"}}}
+	}
+	var rs krm.Results
+	for i := range 1000 {
+		rs = append(rs, svc(fmt.Sprintf("w%04d", i), "names no tag", "spec.image", krm.Warning))
+		if i == 1 {
+			rs = append(rs, svc("w0001", "bad size", "spec.size", krm.Error), svc("w0001", "bad size", "spec.size", krm.Error))
+			rs = append(rs, svc("w0001", "names no tag", "spec.initContainer.image", krm.Warning))
+		}
+	}
+	rs = append(rs, svc("only", "other", "spec.image", krm.Warning), &krm.Result{Message: "no resource", Severity: krm.Warning})
+	var b strings.Builder
+	krm.Print(&b, rs, krm.Warning)
+	want := `warning: EventDrivenService shop/w0000, shop/w0001, shop/w0002 and 997 more (1000 in all): spec.image: names no tag
+error: EventDrivenService shop/w0001: spec.size: bad size
+error: EventDrivenService shop/w0001: spec.size: bad size
+warning: EventDrivenService shop/w0001: spec.initContainer.image: names no tag
+warning: EventDrivenService shop/only: spec.image: other
+warning: no resource
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("Print (-want +got):\n%s", diff)
+	}
+	b.Reset()
+	krm.Print(&b, rs[:2], krm.Warning)
+	if want := "warning: EventDrivenService shop/w0000, shop/w0001 (2 in all): spec.image: names no tag\n"; b.String() != want {
+		t.Errorf("two: got %q, want %q", b.String(), want)
+	}
+}

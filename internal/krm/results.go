@@ -142,11 +142,66 @@ func Describe(r *Result) string {
 }
 
 // Print writes every result of at least severity min to w, one per line.
+// Warnings and infos that say the same of the same field of several
+// resources of one kind (1,000 services on one :latest image) are one line
+// naming the first few and the count, where the first of them stood: kustomize
+// and kpt show stderr whole, and a thousand identical lines hide the one
+// that differs. Errors are always one line each.
 func Print(w io.Writer, rs Results, min Severity) {
 	rank := map[Severity]int{Error: 0, Warning: 1, Info: 2, "": 2}
-	for _, r := range rs {
-		if rank[r.Severity] <= rank[min] {
-			fmt.Fprintln(w, Describe(r))
-		}
+	type cause struct {
+		sev             Severity
+		kind, path, msg string
 	}
+	var lines [][]*Result
+	at := map[cause]int{}
+	for _, r := range rs {
+		if rank[r.Severity] > rank[min] {
+			continue
+		}
+		if r.Severity == Error || r.ResourceRef == nil {
+			lines = append(lines, []*Result{r})
+			continue
+		}
+		c := cause{sev: r.Severity, kind: r.ResourceRef.Kind, msg: r.Message}
+		if r.Field != nil {
+			c.path = r.Field.Path
+		}
+		if i, ok := at[c]; ok {
+			lines[i] = append(lines[i], r)
+			continue
+		}
+		at[c] = len(lines)
+		lines = append(lines, []*Result{r})
+	}
+	for _, same := range lines {
+		fmt.Fprintln(w, describeSame(same))
+	}
+}
+
+// shownOfSame is how many resources a line of repeated results names.
+const shownOfSame = 3
+
+// describeSame is Describe of results that differ only in their resource.
+func describeSame(same []*Result) string {
+	if len(same) == 1 {
+		return Describe(same[0])
+	}
+	names := make([]string, 0, shownOfSame)
+	for _, r := range same[:min(len(same), shownOfSame)] {
+		name := r.ResourceRef.Name
+		if r.ResourceRef.Namespace != "" {
+			name = r.ResourceRef.Namespace + "/" + name
+		}
+		names = append(names, name)
+	}
+	who := strings.Join(names, ", ")
+	if more := len(same) - len(names); more > 0 {
+		who += fmt.Sprintf(" and %d more", more)
+	}
+	first := *same[0]
+	first.ResourceRef = &yaml.ResourceIdentifier{TypeMeta: first.ResourceRef.TypeMeta,
+		NameMeta: yaml.NameMeta{Name: fmt.Sprintf("%s (%d in all)", who, len(same))}}
+	first.File = nil
+	return Describe(&first)
 }
