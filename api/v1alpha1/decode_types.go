@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -137,14 +138,38 @@ func fits(n *yaml.Node, t reflect.Type) bool {
 	case reflect.Interface:
 		return true
 	default:
-		return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagInt
+		_, ok := wholeNumber(n)
+		return ok
 	}
+}
+
+// wholeNumber is the value of an integer node, or of a float node that is
+// a whole number (1e1, 2.0), which kubectl and the API server take for an
+// integer too: sigs.k8s.io/yaml reads it as a float and writes it to JSON
+// as 10 or 2, which decodes into an integer field. yaml.v3's JSON does the
+// same here.
+func wholeNumber(n *yaml.Node) (float64, bool) {
+	if n.Kind != yaml.ScalarNode {
+		return 0, false
+	}
+	switch n.Tag {
+	case yaml.NodeTagInt:
+		return 0, true // inRange judges the value
+	case yaml.NodeTagFloat:
+		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+		return f, err == nil && !math.IsInf(f, 0) && f == math.Trunc(f)
+	}
+	return 0, false
 }
 
 // inRange reports whether an integer node's value fits integer type ti,
 // read as yaml.v3 reads it (underscores, 0x, 0o and 0b prefixes). A value
 // yaml.v3 does not read as an integer at all is left to the decoding.
 func inRange(n *yaml.Node, ti *typeInfo) bool {
+	if n.Tag == yaml.NodeTagFloat {
+		f, _ := wholeNumber(n)
+		return f >= float64(ti.min) && f <= float64(ti.umax)
+	}
 	plain := strings.ReplaceAll(n.Value, "_", "")
 	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
 		return i >= ti.min && i <= ti.max
@@ -164,6 +189,26 @@ var (
 	intOrStringType = reflect.TypeOf(intstr.IntOrString{})
 )
 
+// quantityText is what a quantity or int-or-string node reads as: its
+// text when it is a string, else the number YAML reads (0x10 is 16, 1_000
+// is 1000, 1e1 is 10), as the JSON the decoding gets has it.
+func quantityText(n *yaml.Node) string {
+	if f, ok := wholeNumber(n); ok && n.Tag == yaml.NodeTagFloat && math.Abs(f) < 1<<53 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	if n.Tag != yaml.NodeTagInt {
+		return n.Value
+	}
+	plain := strings.ReplaceAll(n.Value, "_", "")
+	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return strconv.FormatInt(i, 10)
+	}
+	if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return strconv.FormatUint(u, 10)
+	}
+	return n.Value
+}
+
 // ownDecodingProblem checks the values of types that decode themselves and
 // would otherwise fail the whole document without a path: a quantity that
 // does not parse, an int-or-string that is neither. It returns what the
@@ -173,12 +218,13 @@ func ownDecodingProblem(n *yaml.Node, t reflect.Type) string {
 	switch t {
 	case quantityType:
 		numberOrString := scalar && (n.Tag == yaml.NodeTagString || n.Tag == yaml.NodeTagInt || n.Tag == yaml.NodeTagFloat)
-		if _, err := resource.ParseQuantity(n.Value); !numberOrString || err != nil {
+		if _, err := resource.ParseQuantity(quantityText(n)); !numberOrString || err != nil {
 			return `must be a quantity such as "500m", "2" or "1Gi"`
 		}
 	case intOrStringType:
-		_, err := strconv.ParseInt(n.Value, 10, 32)
-		if !scalar || (n.Tag != yaml.NodeTagString && (n.Tag != yaml.NodeTagInt || err != nil)) {
+		_, whole := wholeNumber(n)
+		_, err := strconv.ParseInt(quantityText(n), 10, 32)
+		if !scalar || (n.Tag != yaml.NodeTagString && (!whole || err != nil)) {
 			return `must be an integer or a percentage such as "50%"`
 		}
 	}
@@ -194,17 +240,21 @@ func describeValue(n *yaml.Node) any {
 	case n.Tag == yaml.NodeTagString:
 		return n.Value
 	case n.Tag == yaml.NodeTagInt:
-		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
+		// The user's own spelling when it is not the plain number: "0x10",
+		// not 16, which reads as a contradiction next to the rule.
+		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil && strconv.FormatInt(i, 10) == n.Value {
 			return i
 		}
+		return n.Value
 	case n.Tag == yaml.NodeTagBool:
 		if b, err := strconv.ParseBool(n.Value); err == nil {
 			return b
 		}
 	case n.Tag == yaml.NodeTagFloat:
-		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil && strconv.FormatFloat(f, 'g', -1, 64) == n.Value {
 			return f
 		}
+		return n.Value
 	}
 	s := yaml.NewRNode(n).MustString()
 	return s[:len(s)-1]
