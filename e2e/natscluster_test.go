@@ -287,23 +287,29 @@ func (c *natsCluster) doStart() error {
 	// 2.10.27 sometimes forms its meta group with two of the three
 	// servers when all start at once on a loaded machine (seen in two of
 	// eight runs here; the third follows the leader but is never a peer, so
-	// no R3 stream can be placed). Such a cluster is started again, from
-	// empty data directories.
-	var metaErr error
+	// no R3 stream can be placed), or the third never hears from the
+	// leader at all and its /healthz stays "JetStream is not current with
+	// the meta leader". Such a cluster is started again, from empty data
+	// directories.
+	var startErr error
 	for attempt := 1; attempt <= 3; attempt++ {
-		if err := c.startNodes(attempt, bin, hosts, resolv); err != nil {
-			return err
+		startErr = c.startNodes(attempt, bin, hosts, resolv)
+		if startErr != nil && !errors.Is(startErr, errUnhealthy) {
+			return startErr
 		}
-		if metaErr = c.waitMeta(45 * time.Second); metaErr == nil {
-			break
+		if startErr == nil {
+			if startErr = c.waitMeta(45 * time.Second); startErr == nil {
+				break
+			}
+			startErr = fmt.Errorf("nats %s (%s): %w", c.id, c.version, startErr)
 		}
-		fmt.Fprintf(os.Stderr, "e2e: nats %s (%s): attempt %d: %v; starting it again\n", c.id, c.version, attempt, metaErr)
+		fmt.Fprintf(os.Stderr, "e2e: attempt %d: %v; starting it again\n", attempt, startErr)
 		for _, n := range c.nodes {
 			n.proc.stop()
 		}
 	}
-	if metaErr != nil {
-		return fmt.Errorf("nats %s (%s): %w", c.id, c.version, metaErr)
+	if startErr != nil {
+		return startErr
 	}
 	var urls []string
 	for _, n := range c.nodes {
@@ -419,6 +425,10 @@ func (c *natsCluster) metaState() string {
 	return b.String()
 }
 
+// errUnhealthy marks a node that started but never answered /healthz: the
+// cluster is worth starting again.
+var errUnhealthy = errors.New("a node is not healthy")
+
 // startNodes starts every node of the cluster from an empty data directory
 // and waits until each answers /healthz.
 func (c *natsCluster) startNodes(attempt int, bin, hosts, resolv string) error {
@@ -452,7 +462,7 @@ func (c *natsCluster) startNodes(attempt int, bin, hosts, resolv string) error {
 		if err := waitReady(n.proc, 90*time.Second, "healthy JetStream (/healthz)", func() error {
 			return httpGet(plain, fmt.Sprintf("http://%s:%d/healthz", n.addr, natsMonitorPort), "")
 		}); err != nil {
-			return fmt.Errorf("nats %s (%s, %s): %w", c.id, c.version, c.topology(), err)
+			return fmt.Errorf("nats %s (%s, %s): %w: %w", c.id, c.version, c.topology(), errUnhealthy, err)
 		}
 	}
 	return nil
