@@ -112,13 +112,7 @@ func TestDecodeOneWalk(t *testing.T) {
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			node := yaml.MustParse(edsHead + tc.spec)
-			e := &EventDrivenService{}
-			errs, ok := decodeStrict(node, e)
-			var got []string
-			for _, err := range errs {
-				got = append(got, err.Error())
-			}
+			e, got, ok := decodeMessages(edsHead + tc.spec)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
@@ -327,13 +321,7 @@ func TestDecodeYAMLSpellings(t *testing.T) {
 			want: []string{`<nil>: Invalid value: "(document)": cannot be read: json: unsupported value: NaN`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			node := yaml.MustParse(edsHead + "  nats: {stream: S, consumer: c}\n" + tc.spec)
-			e := &EventDrivenService{}
-			errs, ok := decodeStrict(node, e)
-			var got []string
-			for _, err := range errs {
-				got = append(got, err.Error())
-			}
+			e, got, ok := decodeMessages(edsHead + "  nats: {stream: S, consumer: c}\n" + tc.spec)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
@@ -400,4 +388,16 @@ func TestDecodeQuantitiesAndIntOrString(t *testing.T) {
 			}
 		})
 	}
+}
+
+// decodeMessages decodes doc strictly into a service and returns it, its
+// errors as text and whether the rest of it was read.
+func decodeMessages(doc string) (*EventDrivenService, []string, bool) {
+	e := &EventDrivenService{}
+	errs, ok := decodeStrict(yaml.MustParse(doc), e)
+	var got []string
+	for _, err := range errs {
+		got = append(got, err.Error())
+	}
+	return e, got, ok
 }

@@ -143,9 +143,9 @@ func fits(n *yaml.Node, t reflect.Type) bool {
 	}
 }
 
-// wholeNumber is the value of an integer node, or of a float node that is
-// a whole number (1e1, 2.0), which kubectl and the API server take for an
-// integer too: sigs.k8s.io/yaml reads it as a float and writes it to JSON
+// wholeNumber reports whether n is an integer node, or a float node that
+// is a whole number (1e1, 2.0), and the float's value. kubectl and the API
+// server take such a float for an integer too: sigs.k8s.io/yaml reads it as a float and writes it to JSON
 // as 10 or 2, which decodes into an integer field. yaml.v3's JSON does the
 // same here.
 func wholeNumber(n *yaml.Node) (float64, bool) {
@@ -170,14 +170,28 @@ func inRange(n *yaml.Node, ti *typeInfo) bool {
 		f, _ := wholeNumber(n)
 		return f >= float64(ti.min) && f <= float64(ti.umax)
 	}
-	plain := strings.ReplaceAll(n.Value, "_", "")
-	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
-		return i >= ti.min && i <= ti.max
-	}
-	if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+	i, u, big, ok := yamlInteger(n.Value)
+	switch {
+	case !ok:
+		return true
+	case big:
 		return u <= ti.umax
 	}
-	return true
+	return i >= ti.min && i <= ti.max
+}
+
+// yamlInteger reads an integer's text as yaml.v3 does (underscores, 0x, 0o
+// and 0b prefixes): an int64, or a uint64 when it is above that (big); ok
+// is false for text yaml.v3 does not read as an integer.
+func yamlInteger(text string) (i int64, u uint64, big, ok bool) {
+	plain := strings.ReplaceAll(text, "_", "")
+	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return i, 0, false, true
+	}
+	if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return 0, u, true, true
+	}
+	return 0, 0, false, false
 }
 
 func describeRange(ti *typeInfo) string {
@@ -199,14 +213,14 @@ func quantityText(n *yaml.Node) string {
 	if n.Tag != yaml.NodeTagInt {
 		return n.Value
 	}
-	plain := strings.ReplaceAll(n.Value, "_", "")
-	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+	switch i, u, big, ok := yamlInteger(n.Value); {
+	case !ok:
+		return n.Value
+	case big:
+		return strconv.FormatUint(u, 10)
+	default:
 		return strconv.FormatInt(i, 10)
 	}
-	if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
-		return strconv.FormatUint(u, 10)
-	}
-	return n.Value
 }
 
 // ownDecodingProblem checks the values of types that decode themselves and
