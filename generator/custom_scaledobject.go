@@ -56,6 +56,9 @@ func patchedScaledObject(eds *v1alpha1.EventDrivenService) (any, field.ErrorList
 	if err := json.Unmarshal(patch.Raw, &asMap); err != nil || asMap == nil {
 		return nil, field.ErrorList{field.Invalid(p, string(patch.Raw), msgSONotMapping)}, nil
 	}
+	if errs := checkPatchSize(p, patch.Raw, asMap, false); len(errs) > 0 {
+		return nil, errs, nil
+	}
 	orig, err := json.Marshal(so)
 	if err != nil {
 		return nil, field.ErrorList{field.InternalError(p, err)}, nil
@@ -90,6 +93,8 @@ func patchedScaledObject(eds *v1alpha1.EventDrivenService) (any, field.ErrorList
 		return nil, field.ErrorList{field.InternalError(p, err)}, nil
 	}
 	errs = checkSOContract(eds, want, &typed, asMap)
+	errs = append(errs, checkServerSet("ScaledObject", &typed.ObjectMeta, false, func(segs ...string) *field.Path { return soPath(asMap, segs...) })...)
+	errs = append(errs, objectMetaErrors(&typed.ObjectMeta, asMap)...)
 	webhookErrs, warnings := checkWebhook(eds, &typed, asMap)
 	if errs = append(errs, webhookErrs...); len(errs) > 0 {
 		return nil, errs, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
@@ -28,23 +29,39 @@ const (
 	msgSvcKeepNS       = "the Service lives in the EventDrivenService's namespace, with its Deployment; " +
 		"set metadata.namespace of the EventDrivenService (or kustomize's namespace:) instead"
 	msgSvcKeepSelector = "the Service selects the Deployment's pods by %s=%s and nothing else; remove spec.selector from the patch"
-	msgSvcDupPortName  = "is the name of another port of the Service (the API server refuses it); give this port another name"
-	msgSvcDupPort      = "is the number of another port of the Service with protocol %s (the API server refuses it); " +
+	msgSvcExternalName = "an ExternalName Service is a DNS alias of another host: it no longer reaches the worker's pods; " +
+		"remove spec.type from the patch (ClusterIP, NodePort and LoadBalancer reach them), and add a Service of your own for the alias"
+	msgSvcNoTarget = "names no %s port of the worker's pod: the Service would have no endpoints for it; " +
+		"name a port of a container (spec.http.port is named \"http\"), or give the port's number"
+	msgDropsTarget = "the Service targets the worker's TCP port named %q (spec.http.port, %d), which the patched worker no longer has: " +
+		"keep that port's name and protocol, or change the Service with customService"
+	msgSvcDupPortName = "is the name of another port of the Service (the API server refuses it); give this port another name"
+	msgSvcDupPort     = "is the number of another port of the Service with protocol %s (the API server refuses it); " +
 		"a patch entry with an existing port number changes that port"
 )
 
 // patchedService is the generated Service with spec.customService applied
 // as "kubectl patch --type=strategic" would, decoded strictly and checked.
-func patchedService(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) {
+func patchedService(eds *v1alpha1.EventDrivenService, pod *corev1.PodSpec) (any, field.ErrorList) {
 	svc := service(eds)
 	patch := eds.Spec.CustomService
 	if patch == nil || len(patch.Raw) == 0 || string(patch.Raw) == "null" {
+		if len(checkRoutes(svc, pod, nil)) > 0 {
+			// Only customDeployment can have changed the worker's port.
+			var dp map[string]any
+			_ = json.Unmarshal(eds.Spec.CustomDeployment.Raw, &dp)
+			p, _ := containerAt(dp, "containers", eds.Name, 0)
+			return nil, field.ErrorList{field.Invalid(p.Child("ports"), HTTPPortName, fmt.Sprintf(msgDropsTarget, HTTPPortName, httpPort(&eds.Spec)))}
+		}
 		return svc, nil
 	}
 	p := CustomServicePath
 	var asMap map[string]any
 	if err := json.Unmarshal(patch.Raw, &asMap); err != nil {
 		return nil, field.ErrorList{field.Invalid(p, string(patch.Raw), "must be a mapping: a strategic-merge patch of the Service")}
+	}
+	if errs := checkPatchSize(p, patch.Raw, asMap, true); len(errs) > 0 {
+		return nil, errs
 	}
 	orig, err := json.Marshal(svc)
 	if err != nil {
@@ -72,14 +89,62 @@ func patchedService(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	if errs := checkServiceContract(svc, &typed, asMap); len(errs) > 0 {
-		return nil, errs
-	}
 	var out map[string]any
 	if err := json.Unmarshal(merged, &out); err != nil {
 		return nil, field.ErrorList{field.InternalError(p, err)}
 	}
+	errs = checkServiceContract(svc, &typed, asMap)
+	_, hasStatus := asMap["status"]
+	errs = append(errs, checkServerSet("Service", &typed.ObjectMeta, hasStatus, func(segs ...string) *field.Path { return svcAt(asMap, segs...) })...)
+	errs = append(errs, checkRoutes(&typed, pod, asMap)...)
+	errs = append(errs, errorsInPatch(apiServerServiceErrors(&typed), "Service", p, asMap, out, servicePatchMeta, errs)...)
+	if len(errs) > 0 {
+		return nil, errs
+	}
 	return out, nil
+}
+
+var servicePatchMeta = must(strategicpatch.NewPatchMetaFromStruct(corev1.Service{}))
+
+// checkRoutes checks that the Service still reaches the worker's pods: an
+// ExternalName Service is a DNS alias of another host, and a port that
+// targets a port name no container of the pod declares has no endpoints.
+func checkRoutes(svc *corev1.Service, pod *corev1.PodSpec, patch map[string]any) field.ErrorList {
+	var errs field.ErrorList
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		errs = append(errs, field.Forbidden(svcAt(patch, "spec", "type"), msgSvcExternalName))
+	}
+	if pod == nil {
+		return errs
+	}
+	named := map[string]bool{}
+	for _, c := range pod.Containers {
+		for _, cp := range c.Ports {
+			if cp.Name != "" {
+				named[cp.Name+"/"+string(protocolOf(cp.Protocol))] = true
+			}
+		}
+	}
+	pp, pv, _ := v1alpha1.WalkPatch(patch, CustomServicePath, "spec", "ports")
+	ports := newPatchList(pv, pp, "port")
+	seen := map[int32]int{}
+	for _, sp := range svc.Spec.Ports {
+		at, _ := ports.item(sp.Port, seen[sp.Port])
+		seen[sp.Port]++
+		tp := sp.TargetPort
+		if tp.Type != intstr.String || tp.StrVal == "" || named[tp.StrVal+"/"+string(protocolOf(sp.Protocol))] {
+			continue
+		}
+		errs = append(errs, field.Invalid(at.Child("targetPort"), tp.StrVal, fmt.Sprintf(msgSvcNoTarget, protocolOf(sp.Protocol))))
+	}
+	return errs
+}
+
+func protocolOf(p corev1.Protocol) corev1.Protocol {
+	if p == "" {
+		return corev1.ProtocolTCP
+	}
+	return p
 }
 
 // serviceMergePatch is strategicpatch.StrategicMergePatch for a Service; a

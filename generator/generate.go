@@ -7,6 +7,7 @@ import (
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
@@ -34,10 +35,10 @@ func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList)
 // generate is Generate that also returns the warnings KEDA's admission
 // webhook would give the ScaledObject (keda_webhook.go).
 func generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList, field.ErrorList) {
-	dep, errs := patchedDeployment(eds)
+	dep, pod, errs := patchedDeployment(eds)
 	objs := []any{serviceAccount(eds)}
 	if eds.Spec.HTTPEnabled() {
-		svc, svcErrs := patchedService(eds)
+		svc, svcErrs := patchedService(eds, pod)
 		errs = append(errs, svcErrs...)
 		objs = append(objs, svc)
 	}
@@ -62,41 +63,46 @@ func generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList,
 
 // patchedDeployment applies spec.customDeployment the way
 // "kubectl patch --type=strategic" would, then decodes the result strictly so
-// that a misspelt field in the patch is reported instead of silently dropped.
-func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) {
+// that a misspelt field in the patch is reported instead of silently dropped,
+// and checks it (checkPatched). It returns the object to render and its pod
+// template, which the Service must route to.
+func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, *corev1.PodSpec, field.ErrorList) {
 	dep := deployment(eds)
 	patch := eds.Spec.CustomDeployment
 	if patch == nil || len(patch.Raw) == 0 || string(patch.Raw) == "null" {
 		// The generated pod meets "restricted" by construction; checking it
 		// anyway costs microseconds and keeps that true.
 		if errs := checkPodSecurity(eds.Spec.PodSecurity, &dep.Spec.Template, nil); len(errs) > 0 {
-			return nil, field.ErrorList{field.InternalError(field.NewPath("spec"),
+			return nil, nil, field.ErrorList{field.InternalError(field.NewPath("spec"),
 				fmt.Errorf("eds-fn generated a pod that %s", errs[0].Detail))}
 		}
-		return dep, nil
+		return dep, &dep.Spec.Template.Spec, nil
 	}
 	p := field.NewPath("spec", "customDeployment")
 	var asMap map[string]any
 	if err := json.Unmarshal(patch.Raw, &asMap); err != nil {
-		return nil, field.ErrorList{field.Invalid(p, string(patch.Raw), "must be a mapping: a strategic-merge patch of the Deployment")}
+		return nil, nil, field.ErrorList{field.Invalid(p, string(patch.Raw), "must be a mapping: a strategic-merge patch of the Deployment")}
+	}
+	if errs := checkPatchSize(p, patch.Raw, asMap, true); len(errs) > 0 {
+		return nil, nil, errs
 	}
 	if spec, ok := asMap["spec"].(map[string]any); ok {
 		if _, ok := spec["replicas"]; ok {
-			return nil, field.ErrorList{field.Forbidden(p.Child("spec", "replicas"), msgReplicasForbidden)}
+			return nil, nil, field.ErrorList{field.Forbidden(p.Child("spec", "replicas"), msgReplicasForbidden)}
 		}
 	}
 	orig, err := json.Marshal(dep)
 	if err != nil {
-		return nil, field.ErrorList{field.InternalError(p, err)}
+		return nil, nil, field.ErrorList{field.InternalError(p, err)}
 	}
 	merged, err := strategicMergePatch(orig, patch.Raw)
 	if err != nil {
-		return nil, field.ErrorList{field.Invalid(p, "(patch)", fmt.Sprintf("cannot be applied as a strategic-merge patch of the Deployment: %v", err))}
+		return nil, nil, field.ErrorList{field.Invalid(p, "(patch)", fmt.Sprintf("cannot be applied as a strategic-merge patch of the Deployment: %v", err))}
 	}
 	var typed appsv1.Deployment
 	strictErrs, err := sigsjson.UnmarshalStrict(merged, &typed, sigsjson.DisallowUnknownFields)
 	if err != nil {
-		return nil, field.ErrorList{field.Invalid(p, "(patch)", fmt.Sprintf("does not yield a valid Deployment: %v", err))}
+		return nil, nil, field.ErrorList{field.Invalid(p, "(patch)", fmt.Sprintf("does not yield a valid Deployment: %v", err))}
 	}
 	var errs field.ErrorList
 	for _, se := range strictErrs {
@@ -109,18 +115,18 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, field.ErrorList) 
 		errs = append(errs, field.Invalid(p, "(patch)", se.Error()))
 	}
 	if len(errs) > 0 {
-		return nil, errs
-	}
-	if errs := checkPatched(eds, dep, &typed, asMap); len(errs) > 0 {
-		return nil, errs
+		return nil, nil, errs
 	}
 	// Keep the merged map rather than the typed Deployment: both encode the
 	// same fields, and the map keeps the patch's values byte for byte.
 	var out map[string]any
 	if err := json.Unmarshal(merged, &out); err != nil {
-		return nil, field.ErrorList{field.InternalError(p, err)}
+		return nil, nil, field.ErrorList{field.InternalError(p, err)}
 	}
-	return out, nil
+	if errs := checkPatched(eds, dep, &typed, asMap, out); len(errs) > 0 {
+		return nil, nil, errs
+	}
+	return out, &typed.Spec.Template.Spec, nil
 }
 
 // strategicMergePatch is strategicpatch.StrategicMergePatch for a

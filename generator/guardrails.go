@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -51,18 +52,33 @@ const (
 )
 
 // checkPatched returns everything wrong with the Deployment got that
-// spec.customDeployment made of the generated want: what the patch may not
-// change, what the API server would refuse, and what Pod Security refuses.
-func checkPatched(eds *v1alpha1.EventDrivenService, want, got *appsv1.Deployment, patch map[string]any) field.ErrorList {
+// spec.customDeployment made of the generated want (merged is got as JSON
+// values): what the patch may not change, what the API server would
+// refuse, and what Pod Security refuses. eds-fn's own checks come first:
+// they say more than the API server's of the same field.
+func checkPatched(eds *v1alpha1.EventDrivenService, want, got *appsv1.Deployment, patch, merged map[string]any) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, checkContract(eds, want, got, patch)...)
+	_, hasStatus := patch["status"]
+	errs = append(errs, checkServerSet("Deployment", &got.ObjectMeta, hasStatus, func(segs ...string) *field.Path { return at(patch, segs...) })...)
 	httpHint := ""
 	if eds.Spec.HTTPEnabled() {
 		httpHint = fmt.Sprintf(msgHTTPPort, httpPort(&eds.Spec))
 	}
 	errs = append(errs, checkAcceptable(&got.Spec.Template.Spec, patch, eds.Name, httpHint)...)
 	errs = append(errs, checkPodSecurity(eds.Spec.PodSecurity, &got.Spec.Template, patch)...)
+	errs = append(errs, errorsInPatch(apiServerDeploymentErrors(got), "Deployment", v1alpha1.CustomDeploymentPath,
+		patch, merged, deploymentPatchMeta, errs)...)
 	return errs
+}
+
+var deploymentPatchMeta = must(strategicpatch.NewPatchMetaFromStruct(appsv1.Deployment{}))
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // at is the path in the patch of the field at segs of the Deployment: the

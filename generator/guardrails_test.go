@@ -170,7 +170,8 @@ var guardCases = []guardCase{
 		want: []string{
 			"error spec.customDeployment.spec.$patch",
 			"error " + worker, "error " + worker, "error " + worker, "error " + worker,
-		}, says: "Forbidden"},
+			"error spec.customDeployment.spec.template.metadata.labels",
+		}, says: "error"},
 
 	// What the API server refuses.
 	{name: "port 3003 named http", patch: workerPatch("ports: [{name: http, containerPort: 3003}]"),
@@ -205,10 +206,31 @@ var guardCases = []guardCase{
 			"error " + podSpec + ".hostNetwork",
 		}, says: "error"},
 
+	// What the API server refuses, found by its own validation.
+	{name: "worker without an image", patch: workerPatch("image: null"),
+		want: []string{"error " + worker + ".image"}, says: "Required value: the API server refuses this Deployment without it"},
+	{name: "restartPolicy Never", patch: pod("restartPolicy: Never"),
+		want: []string{"error " + podSpec + ".restartPolicy"}, says: `"Never": the API server refuses this Deployment: supported values: "Always"`},
+	{name: "port out of range", patch: workerPatch("ports: [{name: metrics, containerPort: 70000}]"),
+		want: []string{"error " + worker + ".ports[0].containerPort"}, says: "must be between 1 and 65535, inclusive"},
+	{name: "limit below the generated request", patch: workerPatch("resources: {limits: {cpu: 10m}}"),
+		want: []string{"error " + worker + ".resources"}, says: "spec.template.spec.containers[0].resources.requests: Invalid value: \"500m\": must be less than or equal to cpu limit of 10m"},
+	{name: "probe with two handlers", patch: workerPatch("livenessProbe: {exec: {command: [\"true\"]}}"),
+		want: []string{"error " + worker + ".livenessProbe"}, says: "may not specify more than 1 handler type"},
+	{name: "privileged without privilege escalation", spec: "  podSecurity: privileged\n", patch: workerPatch("securityContext: {privileged: true}"),
+		want: []string{"warning spec.podSecurity", "error " + worker + ".securityContext"}, says: "privileged"},
+	{name: "owner and server fields", patch: "metadata:\n  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: x, uid: \"1\"}]\n  resourceVersion: \"5\"\n  generateName: w-\nstatus: {replicas: 3}\n",
+		want: []string{
+			"error spec.customDeployment.metadata.generateName",
+			"error spec.customDeployment.metadata.resourceVersion",
+			"error spec.customDeployment.metadata.ownerReferences",
+			"error spec.customDeployment.status",
+		}, says: "remove"},
+
 	// Allowed, with a warning.
 	{name: "baseline", spec: "  podSecurity: baseline\n", patch: pod("securityContext: {runAsNonRoot: false}\ncontainers:\n  - name: w\n    securityContext: {allowPrivilegeEscalation: true}"),
 		want: []string{"warning spec.podSecurity"}, says: `checks the pod against Pod Security "baseline" instead of "restricted"`},
-	{name: "privileged level", spec: "  podSecurity: privileged\n", patch: pod("hostNetwork: true\ncontainers:\n  - name: w\n    securityContext: {privileged: true}"),
+	{name: "privileged level", spec: "  podSecurity: privileged\n", patch: pod("hostNetwork: true\ncontainers:\n  - name: w\n    securityContext: {privileged: true, allowPrivilegeEscalation: true}"),
 		want: []string{"warning spec.podSecurity"}, says: `"privileged"`},
 	{name: "service account", patch: pod("serviceAccountName: reader\nautomountServiceAccountToken: true"),
 		want: []string{"warning " + podSpec + ".serviceAccountName", "warning " + podSpec + ".automountServiceAccountToken"}, says: "warning"},

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -79,6 +81,11 @@ func checkWebhook(eds *v1alpha1.EventDrivenService, so *kedaScaledObject, patch 
 		if n := a.HorizontalPodAutoscalerConfig.Name; len(n) > 63 {
 			errs = append(errs, field.Invalid(blame(append(hp, "name")), n,
 				fmt.Sprintf("KEDA's admission webhook refuses it: HPA name %q is %d characters long; must be no more than 63 characters", n, len(n))))
+		} else if n != "" {
+			for _, msg := range validation.IsDNS1123Subdomain(n) {
+				errs = append(errs, field.Invalid(blame(append(hp, "name")), n,
+					"KEDA names the HorizontalPodAutoscaler so and the API server refuses to create it: "+msg))
+			}
 		}
 		if p, touched := soAt(patch, append(hp, "behavior")...); touched {
 			errs = append(errs, v1alpha1.ValidateHPABehavior(a.HorizontalPodAutoscalerConfig.Behavior, p)...)
@@ -164,6 +171,7 @@ func checkTriggers(so *kedaScaledObject, blame func(...[]string) *field.Path) fi
 	tp := blame([]string{"spec", "triggers"})
 	names := map[string]bool{}
 	for i, t := range so.Spec.Triggers {
+		errs = append(errs, checkTrigger(&t, tp.Index(i))...)
 		if t.UseCachedMetrics && (t.Type == "cpu" || t.Type == "memory" || t.Type == "cron") {
 			errs = append(errs, field.Invalid(tp.Index(i).Child("useCachedMetrics"), true,
 				fmt.Sprintf("KEDA's admission webhook refuses it: property \"useCachedMetrics\" is not supported for %q scaler", t.Type)))
@@ -176,6 +184,43 @@ func checkTriggers(so *kedaScaledObject, blame func(...[]string) *field.Path) fi
 				fmt.Sprintf("KEDA's admission webhook refuses it: triggerName %q is defined multiple times in the ScaledObject/ScaledJob, but it must be unique", t.Name)))
 		}
 		names[t.Name] = true
+	}
+	return errs
+}
+
+// checkTrigger is what KEDA's CRD schema and KEDA itself refuse of one
+// trigger: the CRD requires a type and an authenticationRef's name and
+// enumerates its kind; KEDA's scalers refuse a metricType the HPA cannot
+// use for them (pkg/scalers/scaler.go GetMetricTargetType for external
+// scalers, cpu_memory_scaler.go for cpu and memory), and the HPA KEDA
+// creates refuses any other value.
+func checkTrigger(t *kedaTrigger, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if t.Type == "" {
+		errs = append(errs, field.Required(p.Child("type"), "KEDA's ScaledObject schema requires the scaler's type (nats-jetstream, cpu, memory, ...)"))
+	}
+	if r := t.AuthenticationRef; r != nil {
+		if r.Name == "" {
+			errs = append(errs, field.Required(p.Child("authenticationRef", "name"),
+				"name the TriggerAuthentication (or ClusterTriggerAuthentication) the trigger uses, or remove authenticationRef"))
+		}
+		if r.Kind != "" && r.Kind != "TriggerAuthentication" && r.Kind != "ClusterTriggerAuthentication" {
+			errs = append(errs, field.NotSupported(p.Child("authenticationRef", "kind"), r.Kind, []string{"TriggerAuthentication", "ClusterTriggerAuthentication"}))
+		}
+	}
+	if t.MetricType == "" || t.Type == "" {
+		return errs
+	}
+	allowed := []string{string(autoscalingv2.AverageValueMetricType), string(autoscalingv2.ValueMetricType)}
+	why := "KEDA refuses Utilization for every scaler but cpu and memory: it is a percentage of the pods' requests, which only those two metrics have"
+	if t.Type == "cpu" || t.Type == "memory" {
+		allowed = []string{string(autoscalingv2.UtilizationMetricType), string(autoscalingv2.AverageValueMetricType)}
+		why = "KEDA's " + t.Type + " scaler takes Utilization or AverageValue"
+	}
+	if !slices.Contains(allowed, string(t.MetricType)) {
+		e := field.NotSupported(p.Child("metricType"), t.MetricType, allowed)
+		e.Detail += "; " + why
+		errs = append(errs, e)
 	}
 	return errs
 }

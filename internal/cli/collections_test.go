@@ -27,6 +27,14 @@ type collection struct {
 	check func(objs map[string]map[string]any, n int) string
 }
 
+// collectionBounds are the most entries eds-fn takes of a collection (a
+// list of a strategic-merge patch): above it every mode refuses the
+// service, naming the bound.
+var collectionBounds = map[string]int{
+	"spec.customService.spec.ports":            1000,
+	"spec.customDeployment volumes and mounts": 1000,
+}
+
 func entries(n int, f func(i int) (string, any)) map[string]any {
 	m := make(map[string]any, n)
 	for i := range n {
@@ -189,7 +197,8 @@ func service() map[string]any {
 // 10,000 entries and runs the service through every mode: the KRM
 // function as kustomize's generator, bulk mode, the exec plugin and
 // "eds-fn generate". Each must succeed and show every entry where it
-// belongs, and the modes must agree on the objects.
+// belongs, and the modes must agree on the objects; above a collection's
+// bound, each must refuse it the same way.
 func TestCollectionSizes(t *testing.T) {
 	for _, c := range collections() {
 		for _, n := range collectionSizes {
@@ -206,6 +215,12 @@ func TestCollectionSizes(t *testing.T) {
 				var first string
 				for _, m := range modes() {
 					out, errOut, code := m.run(t, string(doc))
+					if bound := collectionBounds[c.name]; bound > 0 && n > bound {
+						if want := fmt.Sprintf("holds at most %d", bound); code != 1 || !strings.Contains(errOut, want) {
+							t.Errorf("%s: exit %d, want 1 with an error that says %q: %s", m.name, code, want, clip(errOut))
+						}
+						continue
+					}
 					if code != 0 {
 						t.Fatalf("%s: exit %d: %s", m.name, code, clip(errOut))
 					}
