@@ -1,10 +1,12 @@
 package v1alpha1
 
 import (
+	"fmt"
 	"net"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // What the generator and the nats-headless transformer both know of the
@@ -21,6 +23,9 @@ const NATSHeadlessSuffix = "-headless"
 // generator for an endpoint naming the client Service.
 const MsgHeadlessOnly = "KEDA reads the consumer's lag from the NATS monitoring port, and in a NATS cluster whose servers " +
 	"do not advertise client URLs (the official chart's default) it asks each node by its pod DNS name, which only a headless Service has"
+
+const msgNATSClientService = "names Service %q, the client Service of a NATS install, not its headless Service %q: " + MsgHeadlessOnly +
+	"; it works only where the servers advertise client URLs or NATS runs as one server: write %q"
 
 // ServiceHost is a host read as the DNS name of a Service: "<service>",
 // "<service>.<namespace>" or "<service>.<namespace>.svc[.<cluster domain>]".
@@ -60,4 +65,28 @@ func (h ServiceHost) String() string {
 // "<release>" and "<release>-headless".
 func IsNATSClientService(service, headless string) bool {
 	return service+NATSHeadlessSuffix == headless
+}
+
+// natsClientService warns of a monitoring endpoint naming the client Service
+// of the official chart's default install ("nats", "nats.<namespace>",
+// "nats.<namespace>.svc.cluster.local"), the shapes the transformer repairs
+// to nats-headless: it works on a NATS that advertises client URLs, and
+// fails on a cluster that does not. The endpoint it proposes is the one the
+// transformer writes by default (a short name gets the namespace nats); the
+// port is kept. An endpoint that is not host:port is ValidateMonitoringEndpoint's.
+func natsClientService(ep string, p *field.Path) field.ErrorList {
+	host, port, err := net.SplitHostPort(ep)
+	if err != nil || port == "" {
+		return nil
+	}
+	h, ok := ParseServiceHost(host)
+	if !ok || !IsNATSClientService(h.Service, DefaultNATSHeadlessService) {
+		return nil
+	}
+	client := h.Service
+	h.Service = DefaultNATSHeadlessService
+	if h.Namespace == "" {
+		h.Namespace, h.Suffix = DefaultNATSNamespace, ".svc.cluster.local"
+	}
+	return field.ErrorList{field.Invalid(p, ep, fmt.Sprintf(msgNATSClientService, client, DefaultNATSHeadlessService, net.JoinHostPort(h.String(), port)))}
 }
