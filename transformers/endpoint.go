@@ -5,17 +5,12 @@ import (
 	"net"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/util/validation"
+	"github.com/bizmatters/eds-fn/api/v1alpha1"
 )
 
 // monitorPort is where NATS serves /varz and /jsz (nats-server -m 8222, the
 // official chart's "monitor" port).
 const monitorPort = "8222"
-
-// headlessSuffix ends the headless Service's name in the official NATS
-// chart: "<release>" is the client service, "<release>-headless" the
-// headless one.
-const headlessSuffix = "-headless"
 
 const (
 	msgSchemeHTTP = "%q has the scheme http://, but KEDA adds http:// or https:// itself (from useHttps) " +
@@ -43,8 +38,7 @@ const (
 	msgAnchored = "%q carries the YAML anchor &%s, so other fields may share it through an alias and would change with it: " +
 		"this transformer leaves it as it is; write the endpoint out here, without the anchor, as %q"
 	msgAdded = "no natsServerMonitoringEndpoint: KEDA refuses the trigger without one; write %q (this transformer has set it)"
-	msgSet   = "set to %q (was %q): KEDA reads the consumer's lag from the NATS monitoring port, and in a NATS cluster whose servers " +
-		"do not advertise client URLs (the official chart's default) it asks each node by its pod DNS name, which only a headless Service has"
+	msgSet   = "set to %q (was %q): " + v1alpha1.MsgHeadlessOnly
 )
 
 // endpoint is an endpoint split the way the transformer reasons about it.
@@ -81,36 +75,9 @@ func splitEndpoint(raw string) endpoint {
 	return e
 }
 
-// serviceHost is a host read as the DNS name of a Service: "<service>",
-// "<service>.<namespace>" or "<service>.<namespace>.svc[.<cluster domain>]".
-type serviceHost struct {
-	service, namespace string
-	suffix             string // what follows the namespace, as written: "", ".svc", ".svc.cluster.local"
-}
-
-func parseServiceHost(host string) (serviceHost, bool) {
-	if host == "" || net.ParseIP(host) != nil || len(validation.IsDNS1123Subdomain(host)) > 0 {
-		return serviceHost{}, false
-	}
-	labels := strings.SplitN(host, ".", 3)
-	switch len(labels) {
-	case 1:
-		return serviceHost{service: labels[0]}, true
-	case 2:
-		return serviceHost{service: labels[0], namespace: labels[1]}, true
-	}
-	if labels[2] != "svc" && !strings.HasPrefix(labels[2], "svc.") {
-		return serviceHost{}, false
-	}
-	return serviceHost{service: labels[0], namespace: labels[1], suffix: "." + labels[2]}, true
-}
-
-func (h serviceHost) String() string {
-	if h.namespace == "" {
-		return h.service
-	}
-	return h.service + "." + h.namespace + h.suffix
-}
+// serviceHost is a host read as the DNS name of a Service, as the
+// generator reads spec.nats.monitoringEndpoint.
+type serviceHost = v1alpha1.ServiceHost
 
 // repair is the endpoint a trigger should have and why, in the
 // repair-in-place mode.
@@ -129,23 +96,23 @@ func (p *plan) repairEndpoint(raw, kind string) repair {
 	e := splitEndpoint(raw)
 	if e.notOne != "" {
 		// Rewriting it would guess which host was meant, and garble the rest.
-		example := serviceHost{service: p.cfg.ServiceName, namespace: p.cfg.Namespace, suffix: ".svc.cluster.local"}
+		example := serviceHost{Service: p.cfg.ServiceName, Namespace: p.cfg.Namespace, Suffix: ".svc.cluster.local"}
 		return repair{value: raw, warnings: []string{fmt.Sprintf(msgNotOneHost, raw, e.notOne, net.JoinHostPort(example.String(), monitorPort))}}
 	}
 	r := repair{https: e.scheme == "https"}
 	host := e.host
-	h, isService := parseServiceHost(e.host)
+	h, isService := v1alpha1.ParseServiceHost(e.host)
 	var renamed, source string
 	if isService {
-		ns, suffix := h.namespace, h.suffix
+		ns, suffix := h.Namespace, h.Suffix
 		if ns == "" {
 			ns, suffix = p.cfg.Namespace, ".svc.cluster.local"
 		}
-		svc, from := p.headlessService(h.service, ns)
-		if svc != h.service && !p.chartClient(h.service, svc) {
-			renamed, source = h.service, from
+		svc, from := p.headlessService(h.Service, ns)
+		if svc != h.Service && !p.chartClient(h.Service, svc) {
+			renamed, source = h.Service, from
 		}
-		h = serviceHost{service: svc, namespace: ns, suffix: suffix}
+		h = serviceHost{Service: svc, Namespace: ns, Suffix: suffix}
 		host = h.String()
 	}
 	r.value = net.JoinHostPort(host, monitorPort)
@@ -167,10 +134,10 @@ func (p *plan) repairEndpoint(raw, kind string) repair {
 	case !isService:
 		warn(msgNotService, e.host)
 	case splitNamespace(e.host) == "":
-		warn(msgShort, raw, kind, h.namespace, r.value)
+		warn(msgShort, raw, kind, h.Namespace, r.value)
 	}
 	if renamed != "" {
-		warn(msgGuessed, raw, renamed, h.namespace, h.service, source, r.value)
+		warn(msgGuessed, raw, renamed, h.Namespace, h.Service, source, r.value)
 	}
 	if isService {
 		r.warnings = append(r.warnings, p.checkHeadless(raw, h)...)
@@ -201,19 +168,19 @@ func splitNamespace(host string) string {
 // install whose headless Service is svc: its name minus "-headless", or the
 // client Service of spec.serviceName's install. Renaming it is no guess.
 func (p *plan) chartClient(old, svc string) bool {
-	return old+headlessSuffix == svc || old+headlessSuffix == p.cfg.ServiceName
+	return v1alpha1.IsNATSClientService(old, svc) || v1alpha1.IsNATSClientService(old, p.cfg.ServiceName)
 }
 
 // headlessService is the headless Service an endpoint naming Service old in
 // namespace ns should name, and where that name comes from.
 func (p *plan) headlessService(old, ns string) (svc, source string) {
-	if strings.HasSuffix(old, headlessSuffix) {
+	if strings.HasSuffix(old, v1alpha1.NATSHeadlessSuffix) {
 		return old, ""
 	}
 	if _, headless := p.inv.serviceIn(ns, old); headless {
 		return old, ""
 	}
-	if svc := p.inv.headlessIn(ns, old+headlessSuffix, p.cfg.ServiceName); svc != "" {
+	if svc := p.inv.headlessIn(ns, old+v1alpha1.NATSHeadlessSuffix, p.cfg.ServiceName); svc != "" {
 		return svc, "the headless Service this build holds there"
 	}
 	return p.cfg.ServiceName, "spec.serviceName"
@@ -223,15 +190,15 @@ func (p *plan) headlessService(old, ns string) (svc, source string) {
 // endpoint will name: that it is there but not headless, or that its
 // namespace holds Services but no headless one.
 func (p *plan) checkHeadless(raw string, h serviceHost) []string {
-	found, headless := p.inv.serviceIn(h.namespace, h.service)
+	found, headless := p.inv.serviceIn(h.Namespace, h.Service)
 	switch {
 	case found && !headless:
-		return []string{fmt.Sprintf(msgNotHeadless, raw, h.namespace, h.service, h.String())}
+		return []string{fmt.Sprintf(msgNotHeadless, raw, h.Namespace, h.Service, h.String())}
 	case found:
 		return nil
 	}
 	var names []string
-	for _, s := range p.inv.services[orDefault(h.namespace)] {
+	for _, s := range p.inv.services[orDefault(h.Namespace)] {
 		if s.headless {
 			return nil
 		}
@@ -240,18 +207,18 @@ func (p *plan) checkHeadless(raw string, h serviceHost) []string {
 	if len(names) == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf(msgNoHeadless, h.namespace, strings.Join(names, ", "), h.String())}
+	return []string{fmt.Sprintf(msgNoHeadless, h.Namespace, strings.Join(names, ", "), h.String())}
 }
 
 // namespaceOf describes where an endpoint points, for msgMoved, and the
 // namespace ("" when it names none or is not a Service).
 func namespaceOf(raw string) (ns, where string) {
-	h, ok := parseServiceHost(splitEndpoint(raw).host)
+	h, ok := v1alpha1.ParseServiceHost(splitEndpoint(raw).host)
 	switch {
 	case !ok:
 		return "", "a host that is not a Service name"
-	case h.namespace == "":
+	case h.Namespace == "":
 		return "", "KEDA's own namespace (the name has none)"
 	}
-	return h.namespace, fmt.Sprintf("namespace %q", h.namespace)
+	return h.Namespace, fmt.Sprintf("namespace %q", h.Namespace)
 }

@@ -223,7 +223,7 @@ func (p *plan) planEndpoint(t trigger, md *yaml.RNode, a *auth) bool {
 		if cur.Value != value {
 			warnings = p.explicitWarnings(cur.Value, scalarValue(md, keyUseHTTPS) == "true")
 		}
-		if h, ok := parseServiceHost(splitEndpoint(value).host); ok && h.namespace != "" {
+		if h, ok := v1alpha1.ParseServiceHost(splitEndpoint(value).host); ok && h.Namespace != "" {
 			warnings = append(warnings, p.checkHeadless(value, h)...)
 		}
 	case scalar:

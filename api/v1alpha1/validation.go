@@ -147,6 +147,7 @@ func (s *EventDrivenServiceSpec) validate(p *field.Path) field.ErrorList {
 func (e *EventDrivenService) Warnings() field.ErrorList {
 	var w field.ErrorList
 	w = append(w, floatingImage(e.Spec.Image, field.NewPath("spec", "image"))...)
+	w = append(w, natsClientService(e.Spec.NATS.MonitoringEndpoint, field.NewPath("spec", "nats", "monitoringEndpoint"))...)
 	if l := e.Spec.PodSecurity; l != PodSecurityRestricted && slices.Contains(PodSecurityLevels, string(l)) {
 		w = append(w, field.Invalid(field.NewPath("spec", "podSecurity"), l, fmt.Sprintf(msgPodSecurityLowered, l, l)))
 	}
