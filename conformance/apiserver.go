@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	api "k8s.io/kubernetes/pkg/apis/core"
+	"k8s.io/kubernetes/pkg/capabilities"
 	deploymentstore "k8s.io/kubernetes/pkg/registry/apps/deployment/storage"
 	"k8s.io/kubernetes/pkg/registry/core/service/ipallocator"
 	"k8s.io/kubernetes/pkg/registry/core/service/portallocator"
@@ -46,12 +47,20 @@ const (
 	nodePortRange = "30000-32767"
 )
 
+// --allow-privileged=true, as kubeadm, kind and the managed clusters start
+// kube-apiserver (its own default, false, refuses every privileged
+// container with "disallowed by cluster policy").
+func init() { capabilities.Setup(true, 0) }
+
 // apiServerErrors returns what kube-apiserver (k8s.io/kubernetes v1.37.2,
 // default feature gates, no admission plugins) answers to a create of the
 // object, given as JSON of its external version: nil when it would be
 // stored.
 //
 // It runs the server's own code, in process, in the server's order:
+//
+// The cluster is single-stack IPv4 with the default service and node port
+// ranges, and allows privileged containers (see the constants and init).
 //
 //   - decoding and defaulting: legacyscheme.Codecs' universal decoder, which
 //     decodes the versioned object (apps/v1, v1, policy/v1), applies the
