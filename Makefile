@@ -1,4 +1,4 @@
-# eds-fn: make build | test | example | check-examples | e2e | generate | bench | image | test-image
+# eds-fn: make build | test | conformance | example | check-examples | e2e | generate | bench | image | test-image
 GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -17,6 +17,12 @@ build:
 ## test: every unit, golden and in-process kustomize test
 test:
 	$(GO) test ./...
+
+## conformance: eds-fn's verdicts against kube-apiserver's own create path, in process (conformance/: its own module, k8s.io/kubernetes)
+# The corpus size: CONFORMANCE_SEEDS=n (3000 per escape hatch by default); CONFORMANCE_REPORT=file keeps the grouped report.
+.PHONY: conformance
+conformance:
+	cd conformance && $(GO) test ./...
 
 ## example: the real kustomize CLI builds examples/agent-executor with bin/eds-fn on PATH
 example: build $(KUSTOMIZE)
