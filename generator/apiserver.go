@@ -54,6 +54,42 @@ func apiServerDeploymentErrors(dep *appsv1.Deployment) field.ErrorList {
 	return appsvalidation.ValidateDeployment(&internal, opts)
 }
 
+// apiServerPodErrors is what the API server answers when the ReplicaSet
+// controller creates a pod of dep's template (podErrors).
+func apiServerPodErrors(dep *appsv1.Deployment) field.ErrorList {
+	v1 := dep.DeepCopy()
+	inNamespace(&v1.ObjectMeta)
+	k8sappsv1.SetObjectDefaults_Deployment(v1)
+	var internal apps.Deployment
+	if err := k8sappsv1.Convert_v1_Deployment_To_apps_Deployment(v1, &internal, nil); err != nil {
+		return field.ErrorList{field.InternalError(nil, err)}
+	}
+	return podErrors(&internal)
+}
+
+// podErrors is what the API server answers when the ReplicaSet controller
+// creates a pod from the Deployment's template: a pod is checked more
+// strictly than a template (an image with a space at its end passes in a
+// template, and no pod of it is ever created). Each error is given at its
+// place in the template.
+func podErrors(d *apps.Deployment) field.ErrorList {
+	pod := &core.Pod{ObjectMeta: *d.Spec.Template.ObjectMeta.DeepCopy(), Spec: *d.Spec.Template.Spec.DeepCopy()}
+	pod.Name, pod.Namespace = d.Name+"-5d8f7c9b6d-x7k2p", d.Namespace // a ReplicaSet's pod name
+	opts := podutil.GetValidationOptionsFromPodSpecAndMeta(&pod.Spec, nil, &pod.ObjectMeta, nil)
+	var out field.ErrorList
+	for _, e := range corevalidation.ValidatePodCreate(pod, opts) {
+		switch {
+		case strings.HasPrefix(e.Field, "metadata.name"), strings.HasPrefix(e.Field, "metadata.namespace"):
+			continue // the controller's, not the template's
+		case strings.HasPrefix(e.Field, "metadata."), strings.HasPrefix(e.Field, "spec."):
+			c := *e
+			c.Field = "spec.template." + e.Field
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
 // apiServerServiceErrors is what kube-apiserver's create of svc would
 // answer (pkg/registry/core/service/strategy.go: PrepareForCreate, Validate),
 // short of what depends on the cluster: its IP ranges and node ports.
@@ -71,6 +107,12 @@ func apiServerServiceErrors(svc *corev1.Service) field.ErrorList {
 	// and ports it then allocates depend on the cluster.
 	if internal.Spec.ClusterIP != "" && len(internal.Spec.ClusterIPs) == 0 {
 		internal.Spec.ClusterIPs = []string{internal.Spec.ClusterIP}
+	}
+	// The health check node port a LoadBalancer with externalTrafficPolicy
+	// Local needs is allocated before validation (needsHCNodePort).
+	if internal.Spec.Type == core.ServiceTypeLoadBalancer && internal.Spec.ExternalTrafficPolicy == core.ServiceExternalTrafficPolicyLocal &&
+		internal.Spec.HealthCheckNodePort == 0 {
+		internal.Spec.HealthCheckNodePort = 30000
 	}
 	return corevalidation.ValidateServiceCreate(&internal)
 }

@@ -69,6 +69,8 @@ func checkPatched(eds *v1alpha1.EventDrivenService, want, got *appsv1.Deployment
 	errs = append(errs, checkPodSecurity(eds.Spec.PodSecurity, &got.Spec.Template, patch)...)
 	errs = append(errs, errorsInPatch(apiServerDeploymentErrors(got), "Deployment", v1alpha1.CustomDeploymentPath,
 		patch, merged, deploymentPatchMeta, errs)...)
+	errs = append(errs, errorsInPatch(apiServerPodErrors(got), "Deployment's pods", v1alpha1.CustomDeploymentPath,
+		patch, merged, deploymentPatchMeta, errs)...)
 	return errs
 }
 

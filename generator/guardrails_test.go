@@ -236,8 +236,14 @@ var guardCases = []guardCase{
 		want: []string{"warning " + podSpec + ".serviceAccountName", "warning " + podSpec + ".automountServiceAccountToken"}, says: "warning"},
 	{name: "deprecated service account", patch: pod("serviceAccount: reader"),
 		want: []string{"warning " + podSpec + ".serviceAccount"}, says: `is the deprecated alias of serviceAccountName, which eds-fn sets to "w" and which wins`},
-	{name: "pod spec replaced", patch: pod("$patch: replace\ncontainers:\n  - name: w\n    image: x:1\n    securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}"),
+	{name: "pod spec replaced", patch: pod("$patch: replace\ncontainers:\n  - name: w\n    image: x:1\n    ports: [{name: http, containerPort: 8080}]\n    securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}"),
 		want: []string{"warning " + podSpec + ".$patch"}, says: "another ServiceAccount"},
+	{name: "pod spec replaced without the Service's port", patch: pod("$patch: replace\ncontainers:\n  - name: w\n    image: x:1\n    securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}"),
+		want: []string{"warning " + podSpec + ".$patch", "error " + worker + ".ports"}, says: "the worker"},
+	{name: "worker's http port turned UDP", patch: workerPatch("ports: [{containerPort: 8080, protocol: UDP}]"),
+		want: []string{"error " + worker + ".ports"}, says: `the Service targets the worker's TCP port named "http" (spec.http.port, 8080), which the patched worker no longer has`},
+	{name: "image with a trailing space", patch: workerPatch(`image: "ghcr.io/acme/w:v2 "`),
+		want: []string{"error " + worker + ".image"}, says: "must not have leading or trailing whitespace"},
 
 	// Allowed, silently.
 	{name: "same service account", patch: pod("serviceAccountName: w\nautomountServiceAccountToken: false")},
