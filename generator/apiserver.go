@@ -136,6 +136,14 @@ func inNamespace(m *metav1.ObjectMeta) {
 // quoting the API server's error with the object's own path.
 func errorsInPatch(apiErrs field.ErrorList, kind string, base *field.Path, patch, merged map[string]any,
 	meta strategicpatch.LookupPatchMeta, reported field.ErrorList) field.ErrorList {
+	return errorsAt(apiErrs, kind, base, patch, merged, meta, reported, nil)
+}
+
+// errorsAt is errorsInPatch that first asks origin for the spec field that
+// generated the object's field an error is about (spec.probes,
+// spec.security): a problem the patch does not set is the typed field's.
+func errorsAt(apiErrs field.ErrorList, kind string, base *field.Path, patch, merged map[string]any,
+	meta strategicpatch.LookupPatchMeta, reported field.ErrorList, origin func(string) (*field.Path, bool)) field.ErrorList {
 	var seen []string
 	for _, e := range reported {
 		seen = append(seen, e.Field)
@@ -143,6 +151,11 @@ func errorsInPatch(apiErrs field.ErrorList, kind string, base *field.Path, patch
 	var out field.ErrorList
 	for _, e := range apiErrs {
 		p, exact := patchPathOf(e.Field, base, patch, merged, meta)
+		if !exact && origin != nil {
+			if op, ok := origin(e.Field); ok {
+				p, exact = op, true
+			}
+		}
 		var pe *field.Error
 		if exact {
 			c := *e
@@ -316,4 +329,47 @@ func objectMetaErrors(m *metav1.ObjectMeta, patch map[string]any) field.ErrorLis
 	inNamespace(m)
 	errs := apimachineryvalidation.ValidateObjectMeta(m, true, apimachineryvalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
 	return errorsInPatch(errs, "ScaledObject", v1alpha1.CustomScaledObjectPath, patch, nil, nil, nil)
+}
+
+// typedOrigin maps a field of the generated Deployment to the spec field it
+// came from, for the fields that spec.probes and spec.security set;
+// worker is the worker container's index in dep.
+func typedOrigin(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) func(string) (*field.Path, bool) {
+	worker := slices.IndexFunc(dep.Spec.Template.Spec.Containers, func(c corev1.Container) bool { return c.Name == eds.Name })
+	spec := field.NewPath("spec")
+	return func(objPath string) (*field.Path, bool) {
+		if eds.Spec.Probes != nil && worker >= 0 {
+			for probe, kind := range map[string]string{"livenessProbe": "liveness", "readinessProbe": "readiness", "startupProbe": "startup"} {
+				prefix := fmt.Sprintf("spec.template.spec.containers[%d].%s", worker, probe)
+				if rest, ok := strings.CutPrefix(objPath, prefix); ok && (rest == "" || rest[0] == '.') {
+					return pathFrom(spec.Child("probes", kind), rest), true
+				}
+			}
+		}
+		if eds.Spec.Security != nil {
+			if rest, ok := strings.CutPrefix(objPath, "spec.template.spec.securityContext."); ok {
+				return pathFrom(spec.Child("security"), "."+rest), true
+			}
+			if strings.HasSuffix(objPath, ".securityContext.readOnlyRootFilesystem") {
+				return spec.Child("security", "readOnlyRootFilesystem"), true
+			}
+		}
+		return nil, false
+	}
+}
+
+// pathFrom is base followed by rest, a field.Path's String form (".a.b[0]").
+func pathFrom(base *field.Path, rest string) *field.Path {
+	segs, _ := splitFieldPath(rest)
+	for _, s := range segs {
+		switch {
+		case s.index >= 0:
+			base = base.Index(s.index)
+		case s.key:
+			base = base.Key(s.name)
+		default:
+			base = base.Child(s.name)
+		}
+	}
+	return base
 }

@@ -76,6 +76,9 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, *corev1.PodSpec, 
 			return nil, nil, field.ErrorList{field.InternalError(field.NewPath("spec"),
 				fmt.Errorf("eds-fn generated a pod that %s", errs[0].Detail))}
 		}
+		if errs := checkGenerated(eds, dep); len(errs) > 0 {
+			return nil, nil, errs
+		}
 		return dep, &dep.Spec.Template.Spec, nil
 	}
 	p := field.NewPath("spec", "customDeployment")

@@ -136,9 +136,8 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 			ContainerPort: port,
 			Protocol:      corev1.ProtocolTCP,
 		}}
-		worker.LivenessProbe = httpProbe(probePath(s, true), port, 10, 10, 5, 3)
-		worker.ReadinessProbe = httpProbe(probePath(s, false), port, 5, 5, 3, 2)
 	}
+	setProbes(s, &worker)
 
 	pod := corev1.PodSpec{
 		ServiceAccountName:            eds.Name,
@@ -165,6 +164,8 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 			SecurityContext: containerSecurityContext(),
 		}}
 	}
+
+	setSecurity(s.Security, &pod)
 
 	podLabels := maps.Clone(meta.Labels)
 	return &appsv1.Deployment{
@@ -215,19 +216,6 @@ func environment(s *v1alpha1.EventDrivenServiceSpec) ([]corev1.EnvVar, []corev1.
 		}
 	}
 	return env, append(envFrom, configMapEnvFrom(s)...)
-}
-
-func httpProbe(path string, port, initialDelay, period, timeout, failures int32) *corev1.Probe {
-	return &corev1.Probe{
-		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-			Path: path,
-			Port: intstr.FromInt32(port),
-		}},
-		InitialDelaySeconds: initialDelay,
-		PeriodSeconds:       period,
-		TimeoutSeconds:      timeout,
-		FailureThreshold:    failures,
-	}
 }
 
 // The pod and container security contexts together satisfy the Pod Security

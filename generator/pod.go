@@ -5,6 +5,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // httpPort is spec.http.port, or the default for a service that was not
@@ -77,5 +78,91 @@ func disruptionBudget(eds *v1alpha1.EventDrivenService) *policyv1.PodDisruptionB
 			MaxUnavailable: db.MaxUnavailable,
 			Selector:       &metav1.LabelSelector{MatchLabels: selectorLabels(eds)},
 		},
+	}
+}
+
+// The generated probes' timings: a startup probe gives a slow worker five
+// minutes (30 × 10 s) before liveness takes over.
+var (
+	livenessTimings  = corev1.Probe{InitialDelaySeconds: 10, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 3}
+	readinessTimings = corev1.Probe{InitialDelaySeconds: 5, PeriodSeconds: 5, TimeoutSeconds: 3, FailureThreshold: 2}
+	startupTimings   = corev1.Probe{PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 30}
+)
+
+// setProbes gives the worker its probes: with HTTP, a liveness HTTP GET of
+// the health path and a readiness one of the ready path; then what
+// spec.probes sets, each probe keeping the generated handler and timings
+// where it leaves them out.
+func setProbes(s *v1alpha1.EventDrivenServiceSpec, worker *corev1.Container) {
+	var health, ready corev1.ProbeHandler
+	p := s.Probes
+	if p == nil {
+		p = &v1alpha1.Probes{}
+	}
+	if s.HTTPEnabled() {
+		health, ready = httpGet(probePath(s, true), httpPort(s)), httpGet(probePath(s, false), httpPort(s))
+		worker.LivenessProbe = probe(livenessTimings, health, p.Liveness)
+		worker.ReadinessProbe = probe(readinessTimings, ready, p.Readiness)
+	} else {
+		if p.Liveness != nil {
+			worker.LivenessProbe = probe(livenessTimings, health, p.Liveness)
+		}
+		if p.Readiness != nil {
+			worker.ReadinessProbe = probe(readinessTimings, ready, p.Readiness)
+		}
+	}
+	if p.Startup != nil {
+		worker.StartupProbe = probe(startupTimings, health, p.Startup)
+	}
+}
+
+func httpGet(path string, port int32) corev1.ProbeHandler {
+	return corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromInt32(port)}}
+}
+
+// probe is the generated timings and handler with what p (if any) sets.
+func probe(base corev1.Probe, handler corev1.ProbeHandler, p *v1alpha1.Probe) *corev1.Probe {
+	out := base
+	out.ProbeHandler = handler
+	if p == nil {
+		return &out
+	}
+	if p.Exec != nil || p.HTTPGet != nil || p.TCPSocket != nil || p.GRPC != nil {
+		out.ProbeHandler = p.ProbeHandler
+	}
+	for _, f := range []struct {
+		set *int32
+		to  *int32
+	}{
+		{p.InitialDelaySeconds, &out.InitialDelaySeconds},
+		{p.PeriodSeconds, &out.PeriodSeconds},
+		{p.TimeoutSeconds, &out.TimeoutSeconds},
+		{p.SuccessThreshold, &out.SuccessThreshold},
+		{p.FailureThreshold, &out.FailureThreshold},
+	} {
+		if f.set != nil {
+			*f.to = *f.set
+		}
+	}
+	out.TerminationGracePeriodSeconds = p.TerminationGracePeriodSeconds
+	return &out
+}
+
+// setSecurity gives the pod spec.security: the user and groups to the
+// pod's security context, the read-only root filesystem to each container
+// eds-fn generated (the worker and the init container).
+func setSecurity(sec *v1alpha1.Security, pod *corev1.PodSpec) {
+	if sec == nil {
+		return
+	}
+	psc := pod.SecurityContext
+	psc.RunAsUser, psc.RunAsGroup, psc.FSGroup = sec.RunAsUser, sec.RunAsGroup, sec.FSGroup
+	psc.FSGroupChangePolicy, psc.SupplementalGroups = sec.FSGroupChangePolicy, sec.SupplementalGroups
+	if sec.ReadOnlyRootFilesystem != nil {
+		for _, list := range [][]corev1.Container{pod.InitContainers, pod.Containers} {
+			for i := range list {
+				list[i].SecurityContext.ReadOnlyRootFilesystem = sec.ReadOnlyRootFilesystem
+			}
+		}
 	}
 }

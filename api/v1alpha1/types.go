@@ -111,6 +111,19 @@ type EventDrivenServiceSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
 
+	// Security sets the user and groups the pod's processes run as and a
+	// read-only root filesystem, for images whose user exists only as a
+	// number and for volumes that need a group. The generated pod stays
+	// non-root: runAsUser 0 is refused.
+	// +optional
+	Security *Security `json:"security,omitempty"`
+
+	// Probes changes the worker's probes: the timings of the generated HTTP
+	// liveness and readiness probes, another handler (exec, tcpSocket,
+	// grpc, httpGet) for either, and a startup probe.
+	// +optional
+	Probes *Probes `json:"probes,omitempty"`
+
 	// DisruptionBudget adds a policy/v1 PodDisruptionBudget named after the
 	// service, selecting its pods. Set exactly one of minAvailable and
 	// maxUnavailable.

@@ -92,3 +92,103 @@ type DisruptionBudget struct {
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 }
+
+// Security is who the pod's processes run as. The user and groups apply
+// to every container of the pod (the pod's securityContext); the read-only
+// root filesystem to the worker and the init container, which eds-fn
+// generates. Everything else of the restricted security context stays.
+type Security struct {
+	// RunAsUser is the user ID the containers run as, for an image whose
+	// USER is a name the kubelet cannot check or is missing. It must not be
+	// 0: the generated pod runs as non-root.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	RunAsUser *int64 `json:"runAsUser,omitempty"`
+	// RunAsGroup is the primary group ID of the containers' processes.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	RunAsGroup *int64 `json:"runAsGroup,omitempty"`
+	// FSGroup is the group that owns the pod's volumes and is added to the
+	// processes' groups, so that a non-root worker can write to them.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	FSGroup *int64 `json:"fsGroup,omitempty"`
+	// FSGroupChangePolicy is when the kubelet changes the volumes' owner
+	// to fsGroup: "Always" (on every mount, the Kubernetes default) or
+	// "OnRootMismatch" (only when the volume's root does not match, faster
+	// for large volumes).
+	// +optional
+	// +kubebuilder:validation:Enum=Always;OnRootMismatch
+	FSGroupChangePolicy *corev1.PodFSGroupChangePolicy `json:"fsGroupChangePolicy,omitempty"`
+	// SupplementalGroups are more group IDs of the containers' processes.
+	// +optional
+	// +listType=atomic
+	SupplementalGroups []int64 `json:"supplementalGroups,omitempty"`
+	// ReadOnlyRootFilesystem mounts the root filesystem of the worker and
+	// the init container read-only; the worker then writes only to
+	// volumes (customDeployment can add an emptyDir).
+	// +optional
+	ReadOnlyRootFilesystem *bool `json:"readOnlyRootFilesystem,omitempty"`
+}
+
+// Probes are the worker container's probes.
+type Probes struct {
+	// Liveness restarts the worker when it fails. Its handler, if set,
+	// replaces the generated HTTP GET of spec.http.healthPath; each timing
+	// it sets replaces the generated one.
+	// +optional
+	Liveness *Probe `json:"liveness,omitempty"`
+	// Readiness takes the pod out of the Service while it fails. Its
+	// handler, if set, replaces the generated HTTP GET of
+	// spec.http.readyPath; each timing it sets replaces the generated one.
+	// +optional
+	Readiness *Probe `json:"readiness,omitempty"`
+	// Startup holds off the other probes until it succeeds, for a worker
+	// that starts slowly. Without a handler it is an HTTP GET of
+	// spec.http.healthPath.
+	//
+	// With http.enabled: false there is no HTTP GET to keep: each probe
+	// set needs a handler.
+	// +optional
+	Startup *Probe `json:"startup,omitempty"`
+}
+
+// Probe is a Kubernetes probe (the fields of a container's livenessProbe)
+// whose handler and timings may be left out: each one that is set replaces
+// the generated probe's. Set at most one handler.
+type Probe struct {
+	// The handler: exactly one of exec, httpGet, tcpSocket and grpc, or
+	// none to keep the generated HTTP GET.
+	corev1.ProbeHandler `json:",inline"`
+	// InitialDelaySeconds is how long after the container starts the first
+	// probe runs. Generated: 10 (liveness), 5 (readiness), 0 (startup).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	InitialDelaySeconds *int32 `json:"initialDelaySeconds,omitempty"`
+	// PeriodSeconds is how often the probe runs. Generated: 10 (liveness
+	// and startup), 5 (readiness).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	PeriodSeconds *int32 `json:"periodSeconds,omitempty"`
+	// TimeoutSeconds is how long one probe may take. Generated: 5
+	// (liveness and startup), 3 (readiness).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+	// SuccessThreshold is how many successes in a row count as passing
+	// after a failure; it must be 1 for liveness and startup. Generated: 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	SuccessThreshold *int32 `json:"successThreshold,omitempty"`
+	// FailureThreshold is how many failures in a row count as failing.
+	// Generated: 3 (liveness), 2 (readiness), 30 (startup: with
+	// periodSeconds 10, five minutes to start).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	FailureThreshold *int32 `json:"failureThreshold,omitempty"`
+	// TerminationGracePeriodSeconds overrides the pod's grace period when
+	// this (liveness or startup) probe kills the container.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+}

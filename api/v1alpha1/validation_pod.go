@@ -37,6 +37,8 @@ const (
 func (s *EventDrivenServiceSpec) validatePod(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, s.validateResources(p.Child("resources"))...)
+	errs = append(errs, s.validateSecurity(p.Child("security"))...)
+	errs = append(errs, s.validateProbes(p.Child("probes"))...)
 	if h := s.HTTP; h != nil {
 		hp := p.Child("http")
 		if h.Port != nil {
