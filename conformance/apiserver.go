@@ -2,17 +2,20 @@ package conformance
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"strings"
 	"sync"
 
+	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
@@ -22,14 +25,18 @@ import (
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
+	"k8s.io/kubernetes/pkg/apis/apps"
 	api "k8s.io/kubernetes/pkg/apis/core"
 	"k8s.io/kubernetes/pkg/capabilities"
+	"k8s.io/kubernetes/pkg/controller"
 	deploymentstore "k8s.io/kubernetes/pkg/registry/apps/deployment/storage"
+	podstore "k8s.io/kubernetes/pkg/registry/core/pod/storage"
 	"k8s.io/kubernetes/pkg/registry/core/service/ipallocator"
 	"k8s.io/kubernetes/pkg/registry/core/service/portallocator"
 	servicestore "k8s.io/kubernetes/pkg/registry/core/service/storage"
 	"k8s.io/kubernetes/pkg/registry/core/serviceaccount"
 	"k8s.io/kubernetes/pkg/registry/policy/poddisruptionbudget"
+	labelsutil "k8s.io/kubernetes/pkg/util/labels"
 
 	// The API groups, registered in legacyscheme.Scheme with their
 	// conversions, defaulting (SetObjectDefaults_*) and declarative
@@ -55,7 +62,7 @@ func init() { capabilities.Setup(true, 0) }
 // apiServerErrors returns what kube-apiserver (k8s.io/kubernetes v1.37.2,
 // default feature gates, no admission plugins) answers to a create of the
 // object, given as JSON of its external version: nil when it would be
-// stored.
+// stored. For the pods of a Deployment, see apiServerDeploymentErrors.
 //
 // It runs the server's own code, in process, in the server's order:
 //
@@ -69,14 +76,16 @@ func init() { capabilities.Setup(true, 0) }
 //     object that cannot be decoded (a quantity "1x", a string where a
 //     number goes) is a 400 from the handler, reported here as one
 //     TypeInvalid error at the root with "decode:" in its detail;
-//   - Deployment and Service: the registry's own REST storage
-//     (pkg/registry/apps/deployment/storage.NewREST and
+//   - Deployment, Pod and Service: the registry's own REST storage
+//     (pkg/registry/apps/deployment/storage.NewREST,
+//     pkg/registry/core/pod/storage.NewStorage and
 //     pkg/registry/core/service/storage.NewREST), whose generic Store.Create
 //     fills the system metadata, runs the Service's BeginCreate (IP family
 //     defaulting and checks, cluster IP and node port allocation, in memory),
 //     then rest.BeforeCreate: the namespace check, the strategy's
 //     PrepareForCreate, its Validate (ValidateDeployment with
-//     pod.GetValidationOptionsFromPodTemplate; ValidateServiceCreate),
+//     pod.GetValidationOptionsFromPodTemplate; ValidatePodCreate;
+//     ValidateServiceCreate),
 //     ValidateObjectMetaAccessor and declarative validation (with migration
 //     checks), then the storage's Create, here a stand-in that makes etcd3's
 //     one check (no resourceVersion on create) and stores nothing, so the
@@ -88,16 +97,27 @@ func init() { capabilities.Setup(true, 0) }
 // type and field path, and the cause's message (which has the bad value) as
 // the detail; format prints them.
 func apiServerErrors(kind string, data []byte) field.ErrorList {
+	errs, _ := apiServerCreate(kind, data)
+	return errs
+}
+
+// apiServerCreate is apiServerErrors, and also returns the internal object
+// as the create path left it (decoded, defaulted, with the strategy's
+// PrepareForCreate applied, whether or not it then validated), or nil when
+// it does not decode. The registry's Store prepares the object it is given
+// in place, unless the object has only a generateName (then it prepares a
+// copy, and the object returned is decoded and defaulted only).
+func apiServerCreate(kind string, data []byte) (field.ErrorList, runtime.Object) {
 	obj, _, err := legacyscheme.Codecs.UniversalDecoder().Decode(data, nil, nil)
 	if err != nil {
-		return field.ErrorList{field.TypeInvalid(nil, "(object)", "decode: "+err.Error())}
+		return field.ErrorList{field.TypeInvalid(nil, "(object)", "decode: "+err.Error())}, nil
 	}
 	acc, err := metaAccessor(obj)
 	if err != nil {
-		return field.ErrorList{field.InternalError(nil, err)}
+		return field.ErrorList{field.InternalError(nil, err)}, nil
 	}
 	if got := obj.GetObjectKind().GroupVersionKind().Kind; got != "" && got != kind {
-		return field.ErrorList{field.InternalError(field.NewPath("kind"), fmt.Errorf("is %s, want %s", got, kind))}
+		return field.ErrorList{field.InternalError(field.NewPath("kind"), fmt.Errorf("is %s, want %s", got, kind))}, nil
 	}
 	ns := acc.GetNamespace()
 	if ns == "" {
@@ -108,6 +128,8 @@ func apiServerErrors(kind string, data []byte) field.ErrorList {
 	switch kind {
 	case "Deployment":
 		gv, resource = schema.GroupVersion{Group: "apps", Version: "v1"}, "deployments"
+	case "Pod":
+		gv, resource = schema.GroupVersion{Version: "v1"}, "pods"
 	case "Service":
 		gv, resource = schema.GroupVersion{Version: "v1"}, "services"
 	case "ServiceAccount":
@@ -115,7 +137,7 @@ func apiServerErrors(kind string, data []byte) field.ErrorList {
 	case "PodDisruptionBudget":
 		gv, resource = schema.GroupVersion{Group: "policy", Version: "v1"}, "poddisruptionbudgets"
 	default:
-		return field.ErrorList{field.InternalError(nil, fmt.Errorf("apiServerErrors does not know kind %s", kind))}
+		return field.ErrorList{field.InternalError(nil, fmt.Errorf("apiServerErrors does not know kind %s", kind))}, nil
 	}
 	ctx := genericapirequest.WithNamespace(context.Background(), ns)
 	prefix := "apis"
@@ -128,23 +150,26 @@ func apiServerErrors(kind string, data []byte) field.ErrorList {
 	})
 
 	switch kind {
-	case "Deployment", "Service":
+	case "Deployment", "Pod", "Service":
 		st, err := stores()
 		if err != nil {
-			return field.ErrorList{field.InternalError(nil, err)}
+			return field.ErrorList{field.InternalError(nil, err)}, obj
 		}
 		creater := st.deployment
-		if kind == "Service" {
+		switch kind {
+		case "Pod":
+			creater = st.pod
+		case "Service":
 			creater = st.service
 		}
 		_, err = creater.Create(ctx, obj, nil, &metav1.CreateOptions{})
 		if errors.Is(err, errStored) {
-			return nil
+			return nil, obj
 		}
 		if err == nil {
-			return field.ErrorList{field.InternalError(nil, errors.New("the stand-in storage was not reached"))}
+			return field.ErrorList{field.InternalError(nil, errors.New("the stand-in storage was not reached"))}, obj
 		}
-		return statusErrors(err)
+		return statusErrors(err), obj
 	default:
 		rest.FillObjectMetaSystemFields(acc)
 		var strategy rest.RESTCreateStrategy = serviceaccount.Strategy
@@ -155,14 +180,96 @@ func apiServerErrors(kind string, data []byte) field.ErrorList {
 			acc.SetName(strategy.GenerateName(acc.GetGenerateName()))
 		}
 		if err := rest.BeforeCreate(strategy, ctx, obj); err != nil {
-			return statusErrors(err)
+			return statusErrors(err), obj
 		}
 		if acc.GetResourceVersion() != "" && acc.GetResourceVersion() != "0" {
 			return field.ErrorList{field.Invalid(field.NewPath("metadata", "resourceVersion"), acc.GetResourceVersion(),
-				storage.ErrResourceVersionSetOnCreate.Error())}
+				storage.ErrResourceVersionSetOnCreate.Error())}, obj
 		}
-		return nil
+		return nil, obj
 	}
+}
+
+// apiServerDeploymentErrors is what the API server answers to the create of
+// the Deployment (data, its JSON), and to the create of the pods the
+// ReplicaSet controller then makes of its template (apiServerPodErrors),
+// the latter at their place in the Deployment. A Deployment that does not
+// decode has no pods: podErrs is nil.
+func apiServerDeploymentErrors(data []byte) (depErrs, podErrs field.ErrorList) {
+	depErrs, obj := apiServerCreate("Deployment", data)
+	if dep, ok := obj.(*apps.Deployment); ok {
+		podErrs = apiServerPodErrors(dep)
+	}
+	return depErrs, podErrs
+}
+
+// The ReplicaSet's UID in the pods' controller reference: the API server
+// only checks that there is one.
+const replicaSetUID = "6b1f3c52-7a0e-4d4e-9c1b-2f5e8a9d0c31"
+
+// apiServerPodErrors is what the API server answers when the ReplicaSet
+// controller creates a pod of the Deployment (as the Deployment's create
+// path left it: defaulted and prepared, which drops the fields of disabled
+// features from the template; see apiServerCreate), with the errors at
+// their place in the Deployment's template.
+//
+// The pod is made by the controllers' own code (k8s.io/kubernetes
+// v1.37.2, pkg/controller): the Deployment controller names its ReplicaSet
+// <deployment>-<controller.ComputeHash of the template> and adds the
+// pod-template-hash label to the template; the ReplicaSet controller's
+// controller.GetPodFromTemplate copies the template's labels, annotations,
+// finalizers and spec (not its other metadata: name, ownerReferences,
+// managedFields, ... are not the pod's), sets generateName "<replicaset>-"
+// and one ownerReference, the ReplicaSet as controller. The pod is then
+// created in the Deployment's namespace through the Pod registry's REST
+// storage (pkg/registry/core/pod/storage.NewStorage on the stand-in
+// storage): name generation (<replicaset>-<5 characters>), decoding and
+// defaulting of the v1 pod, PrepareForCreate, ValidatePodCreate,
+// ValidateObjectMetaAccessor and declarative validation.
+//
+// Not modelled: the admission plugins (ServiceAccount, LimitRanger,
+// PodSecurity, ...), which need the cluster's objects and configuration.
+func apiServerPodErrors(dep *apps.Deployment) field.ErrorList {
+	var d appsv1.Deployment
+	if err := legacyscheme.Scheme.Convert(dep, &d, nil); err != nil {
+		return field.ErrorList{field.InternalError(nil, fmt.Errorf("converting the Deployment to apps/v1: %w", err))}
+	}
+	hash := controller.ComputeHash(&d.Spec.Template, d.Status.CollisionCount)
+	template := d.Spec.Template.DeepCopy()
+	template.Labels = labelsutil.CloneAndAddLabel(d.Spec.Template.Labels, appsv1.DefaultDeploymentUniqueLabelKey, hash)
+	rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{
+		Name: replicaSetName(d.Name, hash), Namespace: d.Namespace, UID: replicaSetUID,
+	}}
+	pod, err := controller.GetPodFromTemplate(template, rs, metav1.NewControllerRef(rs, appsv1.SchemeGroupVersion.WithKind("ReplicaSet")))
+	if err != nil {
+		return field.ErrorList{field.InternalError(nil, err)}
+	}
+	pod.APIVersion, pod.Kind = "v1", "Pod"
+	pod.Namespace = d.Namespace // the client's request namespace (Pods(namespace).Create)
+	data, err := json.Marshal(pod)
+	if err != nil {
+		return field.ErrorList{field.InternalError(nil, err)}
+	}
+	errs, _ := apiServerCreate("Pod", data)
+	out := make(field.ErrorList, 0, len(errs))
+	for _, e := range errs {
+		c := *e
+		if strings.HasPrefix(c.Field, "metadata.") || strings.HasPrefix(c.Field, "spec.") {
+			c.Field = "spec.template." + c.Field
+		}
+		out = append(out, &c)
+	}
+	return out
+}
+
+// replicaSetName is the Deployment controller's name for the ReplicaSet of
+// a template (pkg/controller/deployment/sync.go generateReplicaSetName,
+// unexported).
+func replicaSetName(deployment, hash string) string {
+	if room := validation.DNS1123SubdomainMaxLength - 1 - len(hash); len(deployment) > room && room > 0 {
+		deployment = deployment[:room]
+	}
+	return deployment + "-" + hash
 }
 
 func metaAccessor(obj runtime.Object) (metav1.Object, error) {
@@ -192,7 +299,7 @@ func statusErrors(err error) field.ErrorList {
 }
 
 type registryStores struct {
-	deployment, service rest.Creater
+	deployment, pod, service rest.Creater
 }
 
 // stores builds the registry's REST storage once, on the stand-in storage.
@@ -223,7 +330,11 @@ var stores = sync.OnceValues(func() (*registryStores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service storage: %w", err)
 	}
-	return &registryStores{deployment: dep, service: svc}, nil
+	pods, err := podstore.NewStorage(getter, nil, nil, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("pod storage: %w", err)
+	}
+	return &registryStores{deployment: dep, pod: pods.Pod, service: svc}, nil
 })
 
 // errStored is what the stand-in storage answers when the object got that

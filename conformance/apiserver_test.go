@@ -28,3 +28,26 @@ func TestAPIServerErrorsSmoke(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIServerPodErrors(t *testing.T) {
+	// A template the Deployment's validation takes and no pod of it is
+	// created: a trailing space in the image. The template's ownerReferences
+	// are not the pod's (GetPodFromTemplate does not copy them), so one
+	// without a kind refuses nothing.
+	dep := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"w","namespace":"team"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"},"ownerReferences":[{"apiVersion":"v1","kind":"","name":"o","uid":"1"}]},"spec":{"containers":[{"name":"w","image":"x "}]}}}}`
+	depErrs, podErrs := apiServerDeploymentErrors([]byte(dep))
+	if len(depErrs) > 0 {
+		t.Errorf("deployment refused: %v", depErrs)
+	}
+	if len(podErrs) != 1 || podErrs[0].Field != "spec.template.spec.containers[0].image" {
+		t.Errorf("pod errors = %v, want one at spec.template.spec.containers[0].image", podErrs)
+	}
+	good := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"w","namespace":"team"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"},"finalizers":["example.com/f"]},"spec":{"containers":[{"name":"w","image":"x"}]}}}}`
+	if depErrs, podErrs := apiServerDeploymentErrors([]byte(good)); len(depErrs)+len(podErrs) > 0 {
+		t.Errorf("good deployment or its pod refused: %v %v", depErrs, podErrs)
+	}
+	bad := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"w","namespace":"team"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"},"finalizers":["bad"]},"spec":{"containers":[{"name":"w","image":"x"}]}}}}`
+	if _, podErrs := apiServerDeploymentErrors([]byte(bad)); len(podErrs) != 1 || podErrs[0].Field != "spec.template.metadata.finalizers[0]" {
+		t.Errorf("pod errors = %v, want one at spec.template.metadata.finalizers[0]", podErrs)
+	}
+}

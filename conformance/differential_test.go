@@ -119,13 +119,26 @@ func claimsAPIServer(e *field.Error) bool {
 	return strings.Contains(e.Detail, "API server refuses") || strings.Contains(e.Detail, "does not yield a valid")
 }
 
+// claimsPods is whether an error of eds-fn's says the API server refuses
+// the Deployment's pods (not the Deployment): the claim is the pod
+// create's to confirm (guardrails.go: errorsInPatch(apiServerPodErrors)).
+func claimsPods(e *field.Error) bool {
+	return strings.Contains(e.Detail, "API server refuses this Deployment's pods")
+}
+
 type verdictKind int
 
 const (
 	agree verdictKind = iota
-	// eds-fn accepts, the API server refuses what it emitted.
+	// eds-fn accepts, the API server refuses what it emitted (the
+	// Deployment, a pod of it, the Service, ...).
 	unsound
-	// eds-fn says the API server refuses; the API server accepts the merged object.
+	// eds-fn accepts, the API server refuses, only for reasons that depend
+	// on the cluster's flags (its service CIDR, its IP families), which
+	// eds-fn cannot know. Informational.
+	clusterOnly
+	// eds-fn says the API server refuses (the object, or its pods); the
+	// API server accepts the merged object (or its pod).
 	overStrict
 	// eds-fn says the API server refuses; the API server refuses, but
 	// nowhere near eds-fn's field. Informational: the API server skips
@@ -142,7 +155,14 @@ type outcome struct {
 	patch   []byte
 	used    []string
 	eds     field.ErrorList // eds-fn's errors
-	api     field.ErrorList // the API server's
+	api     field.ErrorList // the API server's, to the object's create
+	// The API server's to the create of a pod of the Deployment, at their
+	// place in the Deployment (apiServerPodErrors); podMade is whether
+	// there was a pod (the Deployment decoded).
+	pod     field.ErrorList
+	podMade bool
+	// eds-fn's claims that earned the verdict (overStrict, otherReason).
+	flagged field.ErrorList
 }
 
 // runCase builds one hostile patch of kind's escape hatch and compares
@@ -167,13 +187,25 @@ func runCase(tb testing.TB, objKind string, c *chooser) outcome {
 	}
 	o.eds = edsErrs
 	if len(edsErrs) == 0 {
+		// Soundness: every object eds-fn emits is created, and so is
+		// every pod of its Deployment.
 		for _, k := range slices.Sorted(maps.Keys(objs)) {
 			if !checkedKinds[k] {
 				continue
 			}
-			if errs := apiServerErrors(k, objs[k]); len(errs) > 0 {
-				o.kind, o.objKind, o.api = unsound, k, append(o.api, errs...)
+			var errs, podErrs field.ErrorList
+			if k == "Deployment" {
+				errs, podErrs = apiServerDeploymentErrors(objs[k])
+			} else {
+				errs = apiServerErrors(k, objs[k])
 			}
+			if len(errs) > 0 || len(podErrs) > 0 {
+				o.kind, o.objKind = unsound, k
+				o.api, o.pod = append(o.api, errs...), append(o.pod, podErrs...)
+			}
+		}
+		if o.kind == unsound && !slices.ContainsFunc(append(slices.Clip(o.api), o.pod...), func(e *field.Error) bool { return !clusterDependent(e) }) {
+			o.kind = clusterOnly
 		}
 		return o
 	}
@@ -185,25 +217,44 @@ func runCase(tb testing.TB, objKind string, c *chooser) outcome {
 	if err != nil {
 		return o // no merged object: nothing to compare
 	}
-	o.api = apiServerErrors(objKind, merged)
-	var claimed field.ErrorList
+	if objKind == "Deployment" {
+		o.api, o.pod = apiServerDeploymentErrors(merged)
+		o.podMade = o.pod != nil || !slices.ContainsFunc(o.api, func(e *field.Error) bool { return strings.HasPrefix(e.Detail, "decode:") })
+	} else {
+		o.api = apiServerErrors(objKind, merged)
+	}
+	// Each claim of eds-fn's is the Deployment's (or Service's) create's
+	// to confirm, or, when it is about the pods, the pod create's. A claim
+	// whose create accepts is over-strict; one whose create refuses other
+	// fields is informational.
+	claims, byKind := 0, map[verdictKind]field.ErrorList{}
 	for _, e := range edsErrs {
-		if claimsAPIServer(e) {
-			claimed = append(claimed, e)
+		if !claimsAPIServer(e) {
+			continue
+		}
+		claims++
+		target := o.api
+		if claimsPods(e) {
+			target = o.pod
+			if !o.podMade {
+				byKind[otherReason] = append(byKind[otherReason], e) // the Deployment does not decode: no pod
+				continue
+			}
+		}
+		switch {
+		case len(target) == 0:
+			byKind[overStrict] = append(byKind[overStrict], e)
+		case !slices.ContainsFunc(target, func(a *field.Error) bool { return sameLeaf(e, a) }):
+			byKind[otherReason] = append(byKind[otherReason], e)
 		}
 	}
 	switch {
-	case len(claimed) == 0 && len(o.api) == 0:
+	case claims == 0 && len(o.api) == 0 && len(o.pod) == 0:
 		o.kind = policyOnly
-	case len(claimed) == 0:
-	case len(o.api) == 0:
-		o.kind = overStrict
-	default:
-		for _, e := range claimed {
-			if !slices.ContainsFunc(o.api, func(a *field.Error) bool { return sameLeaf(e, a) }) {
-				o.kind = otherReason
-			}
-		}
+	case len(byKind[overStrict]) > 0:
+		o.kind, o.flagged = overStrict, byKind[overStrict]
+	case len(byKind[otherReason]) > 0:
+		o.kind, o.flagged = otherReason, byKind[otherReason]
 	}
 	return o
 }
@@ -270,8 +321,9 @@ type group struct {
 }
 
 type report struct {
-	cases  map[string]int
-	groups map[verdictKind]map[string]*group
+	cases   map[string]int
+	groups  map[verdictKind]map[string]*group
+	failing int
 }
 
 func newReport() *report {
@@ -280,24 +332,32 @@ func newReport() *report {
 
 func (r *report) add(o outcome) {
 	r.cases[o.objKind+" "+verdictName[o.kind]]++
+	if o.kind == unsound || o.kind == overStrict {
+		r.failing++
+	}
 	if o.kind == agree {
 		return
 	}
 	keys := map[string]bool{}
 	switch o.kind {
-	case unsound:
+	case unsound, clusterOnly:
 		for _, e := range o.api {
 			keys[o.objKind+": "+pattern(e)] = true
 		}
+		for _, e := range o.pod {
+			keys["Pod of the Deployment: "+pattern(e)] = true
+		}
 	default:
-		for _, e := range o.eds {
-			if o.kind == policyOnly || claimsAPIServer(e) {
-				d := e.Detail
-				if i := strings.IndexAny(d, ";("); i > 0 {
-					d = d[:i]
-				}
-				keys[o.objKind+": "+string(e.Type)+" "+indexes.ReplaceAllString(e.Field, "[*]")+": "+strings.TrimSpace(d)] = true
+		errs := o.flagged
+		if o.kind == policyOnly {
+			errs = o.eds
+		}
+		for _, e := range errs {
+			d := e.Detail
+			if i := strings.IndexAny(d, ";("); i > 0 {
+				d = d[:i]
 			}
+			keys[o.objKind+": "+string(e.Type)+" "+indexes.ReplaceAllString(e.Field, "[*]")+": "+strings.TrimSpace(d)] = true
 		}
 	}
 	if r.groups[o.kind] == nil {
@@ -319,7 +379,7 @@ func (r *report) add(o outcome) {
 // better prefers the example with the fewest errors (the group's alone, at
 // best), then the fewest edits, then the shortest patch.
 func better(a, b outcome) bool {
-	if na, nb := len(a.api)+len(a.eds), len(b.api)+len(b.eds); na != nb {
+	if na, nb := len(a.api)+len(a.pod)+len(a.eds), len(b.api)+len(b.pod)+len(b.eds); na != nb {
 		return na < nb
 	}
 	if len(a.used) != len(b.used) {
@@ -331,30 +391,21 @@ func better(a, b outcome) bool {
 var verdictName = map[verdictKind]string{
 	agree:       "agree",
 	unsound:     "eds-fn accepts, the API server refuses",
+	clusterOnly: "eds-fn accepts, the API server refuses on its cluster's flags (informational: eds-fn cannot know them)",
 	overStrict:  "eds-fn says the API server refuses, the API server accepts",
 	otherReason: "eds-fn says the API server refuses a field, the API server refuses others (informational: it stops early on some errors)",
 	policyOnly:  "eds-fn refuses on its own policy, the API server accepts (informational)",
 }
 
-func (r *report) disagreements() int {
-	n := 0
-	for k, gs := range r.groups {
-		if k == policyOnly || k == otherReason {
-			continue
-		}
-		for _, g := range gs {
-			n += g.count
-		}
-	}
-	return n
-}
+// disagreements is the number of cases that fail: unsound or over-strict.
+func (r *report) disagreements() int { return r.failing }
 
 func (r *report) String() string {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(r.cases)) {
 		fmt.Fprintf(&b, "%6d  %s\n", r.cases[k], k)
 	}
-	for _, vk := range []verdictKind{unsound, overStrict, otherReason, policyOnly} {
+	for _, vk := range []verdictKind{unsound, overStrict, clusterOnly, otherReason, policyOnly} {
 		gs := r.groups[vk]
 		if len(gs) == 0 {
 			continue
@@ -379,6 +430,11 @@ func (r *report) String() string {
 				fmt.Fprintf(&b, "       API server: %s\n", indent(truncate(format(g.example.api), 900)))
 			} else {
 				b.WriteString("       API server: accepted\n")
+			}
+			if len(g.example.pod) > 0 {
+				fmt.Fprintf(&b, "       API server, a pod of it: %s\n", indent(truncate(format(g.example.pod), 900)))
+			} else if g.example.podMade || (g.example.objKind == "Deployment" && len(g.example.eds) == 0) {
+				b.WriteString("       API server, a pod of it: accepted\n")
 			}
 		}
 	}
@@ -427,7 +483,7 @@ func TestCorpus(t *testing.T) {
 			r.add(runCase(t, kind, seedChooser(uint64(seed))))
 		}
 	}
-	text := r.String()
+	text := versions(t) + "\n\n" + r.String()
 	if path := os.Getenv("CONFORMANCE_REPORT"); path != "" {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Error(err)
@@ -438,6 +494,34 @@ func TestCorpus(t *testing.T) {
 	} else {
 		t.Logf("no disagreement:\n%s", text)
 	}
+}
+
+var requireKubernetes = regexp.MustCompile(`(?m)^\s*(?:require\s+)?k8s\.io/kubernetes\s+(v\S+)`)
+
+// versions says which k8s.io/kubernetes the test links (this module's
+// go.mod, which holds the selected version of every module of the build),
+// for the API server and for eds-fn alike (a build has one version of a
+// module), and which eds-fn's own go.mod requires, which its releases link.
+// When they differ, the report is about eds-fn's logic with the newer
+// rules: a rule that changed between the two versions is not seen here.
+func versions(tb testing.TB) string {
+	version := func(gomod string) string {
+		b, err := os.ReadFile(gomod)
+		if err != nil {
+			tb.Logf("reading %s: %v", gomod, err)
+			return "(unknown)"
+		}
+		if m := requireKubernetes.FindSubmatch(b); m != nil {
+			return string(m[1])
+		}
+		return "(unknown)"
+	}
+	linked, required := version("go.mod"), version("../go.mod")
+	s := fmt.Sprintf("k8s.io/kubernetes: %s for the API server and for eds-fn in this test; eds-fn's go.mod requires %s", linked, required)
+	if linked != required {
+		s += fmt.Sprintf(",\nwhich its releases link: where the rules of %s and %s differ, eds-fn's releases may answer otherwise than here", required, linked)
+	}
+	return s
 }
 
 func fuzzHatch(f *testing.F, kind string) {

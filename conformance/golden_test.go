@@ -18,7 +18,7 @@ var checkedKinds = map[string]bool{"Deployment": true, "Service": true, "Service
 // TestGoldenOutputsPassAPIServerValidation: every object of every golden
 // success case of the generator (generator/testdata/*/expected.yaml) and of
 // every example (examples/**/expected-output.yaml) is created by the API
-// server.
+// server, and so is a pod of every Deployment.
 func TestGoldenOutputsPassAPIServerValidation(t *testing.T) {
 	files, err := filepath.Glob("../generator/testdata/*/expected.yaml")
 	if err != nil {
@@ -67,6 +67,10 @@ func nodeErrors(t testing.TB, n *yaml.RNode) field.ErrorList {
 	j, err := n.MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n.GetKind() == "Deployment" {
+		dep, pod := apiServerDeploymentErrors(j)
+		return append(dep, pod...)
 	}
 	return apiServerErrors(n.GetKind(), j)
 }
