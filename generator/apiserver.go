@@ -50,6 +50,9 @@ func apiServerDeploymentErrors(dep *appsv1.Deployment) field.ErrorList {
 	if err := k8sappsv1.Convert_v1_Deployment_To_apps_Deployment(v1, &internal, nil); err != nil {
 		return field.ErrorList{field.InternalError(nil, err)}
 	}
+	// PrepareForCreate: fields of features the cluster has off (alpha
+	// ones, by default) are dropped, not refused.
+	podutil.DropDisabledTemplateFields(&internal.Spec.Template, nil)
 	opts := podutil.GetValidationOptionsFromPodTemplate(&internal.Spec.Template, nil)
 	return appsvalidation.ValidateDeployment(&internal, opts)
 }
@@ -64,6 +67,7 @@ func apiServerPodErrors(dep *appsv1.Deployment) field.ErrorList {
 	if err := k8sappsv1.Convert_v1_Deployment_To_apps_Deployment(v1, &internal, nil); err != nil {
 		return field.ErrorList{field.InternalError(nil, err)}
 	}
+	podutil.DropDisabledTemplateFields(&internal.Spec.Template, nil)
 	return podErrors(&internal)
 }
 
@@ -73,8 +77,18 @@ func apiServerPodErrors(dep *appsv1.Deployment) field.ErrorList {
 // template, and no pod of it is ever created). Each error is given at its
 // place in the template.
 func podErrors(d *apps.Deployment) field.ErrorList {
-	pod := &core.Pod{ObjectMeta: *d.Spec.Template.ObjectMeta.DeepCopy(), Spec: *d.Spec.Template.Spec.DeepCopy()}
+	// What the controller copies (pkg/controller: GetPodFromTemplate):
+	// the template's labels, annotations, finalizers and spec, nothing else
+	// of its metadata.
+	t := d.Spec.Template.DeepCopy()
+	pod := &core.Pod{Spec: t.Spec}
+	pod.Labels, pod.Annotations, pod.Finalizers = t.Labels, t.Annotations, t.Finalizers
 	pod.Name, pod.Namespace = d.Name+"-5d8f7c9b6d-x7k2p", d.Namespace // a ReplicaSet's pod name
+	// The pod's conversion turns a negative grace period into 1 second.
+	if g := pod.Spec.TerminationGracePeriodSeconds; g != nil && *g < 0 {
+		one := int64(1)
+		pod.Spec.TerminationGracePeriodSeconds = &one
+	}
 	opts := podutil.GetValidationOptionsFromPodSpecAndMeta(&pod.Spec, nil, &pod.ObjectMeta, nil)
 	var out field.ErrorList
 	for _, e := range corevalidation.ValidatePodCreate(pod, opts) {
