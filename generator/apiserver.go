@@ -360,6 +360,45 @@ func typedOrigin(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) func(
 				}
 			}
 		}
+		pod := "spec.template.spec."
+		if len(eds.Spec.Volumes) > 0 {
+			if i, rest, ok := listItem(objPath, pod+"volumes"); ok && i < len(dep.Spec.Template.Spec.Volumes) {
+				name := dep.Spec.Template.Spec.Volumes[i].Name
+				if j := slices.IndexFunc(eds.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == name }); j >= 0 {
+					return pathFrom(spec.Child("volumes").Index(j), rest), true
+				}
+			}
+		}
+		if len(eds.Spec.VolumeMounts) > 0 {
+			for _, kind := range []string{"containers", "initContainers"} {
+				list := dep.Spec.Template.Spec.Containers
+				if kind == "initContainers" {
+					list = dep.Spec.Template.Spec.InitContainers
+				}
+				c, rest, ok := listItem(objPath, pod+kind)
+				if !ok || c >= len(list) {
+					continue
+				}
+				if strings.HasPrefix(rest, ".volumeMounts.") {
+					// Some of the API server's mount errors name no
+					// index (subPath); the value names the mount.
+					return spec.Child("volumeMounts"), true
+				}
+				if m, rest, ok := listItem(rest, ".volumeMounts"); ok && m < len(list[c].VolumeMounts) {
+					mp := list[c].VolumeMounts[m].MountPath
+					if j := slices.IndexFunc(eds.Spec.VolumeMounts, func(v corev1.VolumeMount) bool { return v.MountPath == mp }); j >= 0 {
+						return pathFrom(spec.Child("volumeMounts").Index(j), rest), true
+					}
+				}
+			}
+		}
+		if eds.Spec.Scheduling != nil {
+			for _, f := range []string{"nodeSelector", "tolerations", "affinity", "topologySpreadConstraints", "priorityClassName"} {
+				if rest, ok := strings.CutPrefix(objPath, pod+f); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {
+					return pathFrom(spec.Child("scheduling", f), rest), true
+				}
+			}
+		}
 		if eds.Spec.Security != nil {
 			if rest, ok := strings.CutPrefix(objPath, "spec.template.spec.securityContext."); ok {
 				return pathFrom(spec.Child("security"), "."+rest), true
@@ -386,4 +425,18 @@ func pathFrom(base *field.Path, rest string) *field.Path {
 		}
 	}
 	return base
+}
+
+// listItem reads "<list>[i]<rest>" off path.
+func listItem(path, list string) (i int, rest string, ok bool) {
+	tail, found := strings.CutPrefix(path, list+"[")
+	if !found {
+		return 0, "", false
+	}
+	end := strings.IndexByte(tail, ']')
+	if end < 0 {
+		return 0, "", false
+	}
+	i, err := strconv.Atoi(tail[:end])
+	return i, tail[end+1:], err == nil
 }

@@ -72,12 +72,12 @@ func patchedDeployment(eds *v1alpha1.EventDrivenService) (any, *corev1.PodSpec, 
 	if patch == nil || len(patch.Raw) == 0 || string(patch.Raw) == "null" {
 		// The generated pod meets "restricted" by construction; checking it
 		// anyway costs microseconds and keeps that true.
+		if errs := checkGenerated(eds, dep); len(errs) > 0 {
+			return nil, nil, errs
+		}
 		if errs := checkPodSecurity(eds.Spec.PodSecurity, &dep.Spec.Template, nil); len(errs) > 0 {
 			return nil, nil, field.ErrorList{field.InternalError(field.NewPath("spec"),
 				fmt.Errorf("eds-fn generated a pod that %s", errs[0].Detail))}
-		}
-		if errs := checkGenerated(eds, dep); len(errs) > 0 {
-			return nil, nil, errs
 		}
 		return dep, &dep.Spec.Template.Spec, nil
 	}

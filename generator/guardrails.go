@@ -87,10 +87,12 @@ func checkPatched(eds *v1alpha1.EventDrivenService, want, got *appsv1.Deployment
 // (TestGeneratedObjectsPassAPIServerValidation), and inputs without these
 // fields skip the check.
 func checkGenerated(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) field.ErrorList {
-	if eds.Spec.Probes == nil && eds.Spec.Security == nil {
+	sp := &eds.Spec
+	if sp.Probes == nil && sp.Security == nil && sp.Scheduling == nil && len(sp.Volumes) == 0 && len(sp.VolumeMounts) == 0 {
 		return nil
 	}
 	errs := checkProbePorts(eds, dep)
+	errs = append(errs, volumePodSecurity(eds, dep)...)
 	origin := typedOrigin(eds, dep)
 	for _, set := range []struct {
 		kind string
@@ -110,6 +112,30 @@ func checkGenerated(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) fi
 			if !slices.ContainsFunc(errs, func(x *field.Error) bool { return x.Field == c.Field }) {
 				errs = append(errs, &c)
 			}
+		}
+	}
+	return errs
+}
+
+// volumePodSecurity is Pod Security's verdict on spec.volumes (at
+// restricted, only configMap, secret, emptyDir, persistentVolumeClaim,
+// projected, downwardAPI, csi and ephemeral volumes; hostPath not even at
+// baseline), at the volumes it names. Nothing else eds-fn generates from
+// the typed fields can fall below the level.
+func volumePodSecurity(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) field.ErrorList {
+	var errs field.ErrorList
+	for _, e := range checkPodSecurity(eds.Spec.PodSecurity, &dep.Spec.Template, nil) {
+		var at []*field.Path
+		for _, name := range quoted(e.Detail) {
+			if i := slices.IndexFunc(eds.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == name }); i >= 0 {
+				at = append(at, field.NewPath("spec", "volumes").Index(i))
+			}
+		}
+		if len(at) == 0 {
+			errs = append(errs, field.InternalError(field.NewPath("spec"), fmt.Errorf("eds-fn generated a pod that %s", e.Detail)))
+		}
+		for _, p := range at {
+			errs = append(errs, field.Forbidden(p, e.Detail))
 		}
 	}
 	return errs

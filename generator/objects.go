@@ -166,6 +166,7 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 	}
 
 	setSecurity(s.Security, &pod)
+	setVolumesAndScheduling(s, &pod)
 
 	podLabels := maps.Clone(meta.Labels)
 	return &appsv1.Deployment{

@@ -166,3 +166,20 @@ func setSecurity(sec *v1alpha1.Security, pod *corev1.PodSpec) {
 		}
 	}
 }
+
+// setVolumesAndScheduling gives the pod spec.volumes, the worker and the
+// init container spec.volumeMounts, and the pod spec.scheduling.
+func setVolumesAndScheduling(s *v1alpha1.EventDrivenServiceSpec, pod *corev1.PodSpec) {
+	pod.Volumes = s.Volumes
+	if len(s.VolumeMounts) > 0 {
+		for _, list := range [][]corev1.Container{pod.InitContainers, pod.Containers} {
+			for i := range list {
+				list[i].VolumeMounts = s.VolumeMounts
+			}
+		}
+	}
+	if sc := s.Scheduling; sc != nil {
+		pod.NodeSelector, pod.Tolerations, pod.Affinity = sc.NodeSelector, sc.Tolerations, sc.Affinity
+		pod.TopologySpreadConstraints, pod.PriorityClassName = sc.TopologySpreadConstraints, sc.PriorityClassName
+	}
+}

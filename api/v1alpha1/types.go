@@ -124,6 +124,26 @@ type EventDrivenServiceSpec struct {
 	// +optional
 	Probes *Probes `json:"probes,omitempty"`
 
+	// Volumes are added to the pod: Kubernetes volumes (configMap, secret,
+	// emptyDir, persistentVolumeClaim, projected, ...), named uniquely. At
+	// spec.podSecurity restricted, only the volume types that level allows
+	// (not hostPath).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Volumes []corev1.Volume `json:"volumes,omitempty"`
+
+	// VolumeMounts mount volumes of spec.volumes into the worker, and into
+	// the init container (a migration often needs the same files).
+	// +optional
+	// +listType=atomic
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+
+	// Scheduling is where the pods may run: node selector, tolerations,
+	// affinity, topology spread and priority class.
+	// +optional
+	Scheduling *Scheduling `json:"scheduling,omitempty"`
+
 	// DisruptionBudget adds a policy/v1 PodDisruptionBudget named after the
 	// service, selecting its pods. Set exactly one of minAvailable and
 	// maxUnavailable.

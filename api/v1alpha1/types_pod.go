@@ -192,3 +192,26 @@ type Probe struct {
 	// +kubebuilder:validation:Minimum=1
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
 }
+
+// Scheduling is the pod's placement, as Kubernetes users know it from a
+// pod spec.
+type Scheduling struct {
+	// NodeSelector: the pods run only on nodes with all these labels.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations let the pods run on nodes with matching taints.
+	// +optional
+	// +listType=atomic
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// Affinity is the pods' node affinity and pod (anti-)affinity.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+	// TopologySpreadConstraints spread the pods across zones or nodes.
+	// +optional
+	// +listType=atomic
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	// PriorityClassName is the PriorityClass of the pods, which must exist
+	// in the cluster.
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+}

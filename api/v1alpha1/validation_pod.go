@@ -39,6 +39,7 @@ func (s *EventDrivenServiceSpec) validatePod(p *field.Path) field.ErrorList {
 	errs = append(errs, s.validateResources(p.Child("resources"))...)
 	errs = append(errs, s.validateSecurity(p.Child("security"))...)
 	errs = append(errs, s.validateProbes(p.Child("probes"))...)
+	errs = append(errs, s.validateVolumes(p)...)
 	if h := s.HTTP; h != nil {
 		hp := p.Child("http")
 		if h.Port != nil {
