@@ -392,6 +392,26 @@ func typedOrigin(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) func(
 				}
 			}
 		}
+		if eds.Spec.Strategy != nil {
+			if rest, ok := strings.CutPrefix(objPath, "spec.strategy"); ok && (rest == "" || rest[0] == '.') {
+				return pathFrom(spec.Child("strategy"), rest), true
+			}
+		}
+		if len(eds.Spec.Ports) > 0 && worker >= 0 {
+			ports := dep.Spec.Template.Spec.Containers[worker].Ports
+			if i, rest, ok := listItem(objPath, fmt.Sprintf("%scontainers[%d].ports", pod, worker)); ok && i < len(ports) {
+				if j := slices.IndexFunc(eds.Spec.Ports, func(p v1alpha1.Port) bool { return p.Name == ports[i].Name }); j >= 0 {
+					return pathFrom(spec.Child("ports").Index(j), strings.Replace(rest, ".containerPort", ".port", 1)), true
+				}
+			}
+		}
+		if md := objectMetadata(eds).Deployment; md != nil {
+			for _, f := range []string{"labels", "annotations"} {
+				if rest, ok := strings.CutPrefix(objPath, "metadata."+f); ok {
+					return pathFrom(spec.Child("objectMetadata", "deployment", f), rest), true
+				}
+			}
+		}
 		if eds.Spec.Scheduling != nil {
 			for _, f := range []string{"nodeSelector", "tolerations", "affinity", "topologySpreadConstraints", "priorityClassName"} {
 				if rest, ok := strings.CutPrefix(objPath, pod+f); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -52,6 +53,9 @@ func patchedService(eds *v1alpha1.EventDrivenService, pod *corev1.PodSpec) (any,
 			_ = json.Unmarshal(eds.Spec.CustomDeployment.Raw, &dp)
 			p, _ := containerAt(dp, "containers", eds.Name, 0)
 			return nil, field.ErrorList{field.Invalid(p.Child("ports"), HTTPPortName, fmt.Sprintf(msgDropsTarget, HTTPPortName, httpPort(&eds.Spec)))}
+		}
+		if errs := checkGeneratedService(eds, svc); len(errs) > 0 {
+			return nil, errs
 		}
 		return svc, nil
 	}
@@ -216,6 +220,38 @@ func checkServiceContract(want, got *corev1.Service, patch map[string]any) field
 		} else {
 			numbers[key] = cur
 		}
+	}
+	return errs
+}
+
+// checkGeneratedService is what the API server says of a Service that
+// spec.ports and spec.objectMetadata.service shaped, each error at the
+// field that caused it; without them the Service is valid by construction.
+func checkGeneratedService(eds *v1alpha1.EventDrivenService, svc *corev1.Service) field.ErrorList {
+	if len(eds.Spec.Ports) == 0 && objectMetadata(eds).Service == nil {
+		return nil
+	}
+	spec := field.NewPath("spec")
+	var errs field.ErrorList
+	for _, e := range apiServerServiceErrors(svc) {
+		var p *field.Path
+		if i, rest, ok := listItem(e.Field, "spec.ports"); ok && i < len(svc.Spec.Ports) {
+			if j := slices.IndexFunc(eds.Spec.Ports, func(p v1alpha1.Port) bool { return p.Name == svc.Spec.Ports[i].Name }); j >= 0 {
+				p = pathFrom(spec.Child("ports").Index(j), rest)
+			}
+		}
+		for _, f := range []string{"labels", "annotations"} {
+			if rest, ok := strings.CutPrefix(e.Field, "metadata."+f); ok {
+				p = pathFrom(spec.Child("objectMetadata", "service", f), rest)
+			}
+		}
+		if p == nil {
+			errs = append(errs, field.InternalError(spec, fmt.Errorf("eds-fn generated a Service the API server refuses: %v", e)))
+			continue
+		}
+		c := *e
+		c.Field, c.Detail = p.String(), detailOf(e, "Service")
+		errs = append(errs, &c)
 	}
 	return errs
 }

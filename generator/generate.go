@@ -20,7 +20,8 @@ const (
 		"set spec.scaling.minReplicas and maxReplicas instead"
 )
 
-// Generate returns the ServiceAccount, Service (unless spec.http.enabled is
+// Generate returns the ServiceAccount (unless spec.serviceAccount names an
+// existing one), Service (unless spec.http.enabled is
 // false), Deployment, ScaledObject and PodDisruptionBudget (when
 // spec.disruptionBudget is set) of a defaulted and valid
 // EventDrivenService, in that order. The only errors it can find are in
@@ -36,7 +37,10 @@ func Generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList)
 // webhook would give the ScaledObject (keda_webhook.go).
 func generate(eds *v1alpha1.EventDrivenService) ([]*yaml.RNode, field.ErrorList, field.ErrorList) {
 	dep, pod, errs := patchedDeployment(eds)
-	objs := []any{serviceAccount(eds)}
+	var objs []any
+	if eds.Spec.CreatesServiceAccount() {
+		objs = append(objs, serviceAccount(eds))
+	}
 	if eds.Spec.HTTPEnabled() {
 		svc, svcErrs := patchedService(eds, pod)
 		errs = append(errs, svcErrs...)

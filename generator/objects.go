@@ -85,11 +85,42 @@ func selectorLabels(eds *v1alpha1.EventDrivenService) map[string]string {
 	return map[string]string{v1alpha1.LabelName: eds.Name}
 }
 
+// overlay adds spec.objectMetadata's labels and annotations of one object
+// (md, nil for none) to m; eds-fn's own labels stay as they are.
+func overlay(eds *v1alpha1.EventDrivenService, m metav1.ObjectMeta, md *v1alpha1.Metadata) metav1.ObjectMeta {
+	if md == nil {
+		return m
+	}
+	if len(md.Labels) > 0 {
+		maps.Copy(m.Labels, md.Labels)
+		maps.Copy(m.Labels, standardLabels(eds))
+	}
+	if len(md.Annotations) > 0 {
+		if m.Annotations == nil {
+			m.Annotations = map[string]string{}
+		}
+		maps.Copy(m.Annotations, md.Annotations)
+	}
+	return m
+}
+
+// objectMetadata is spec.objectMetadata, never nil.
+func objectMetadata(eds *v1alpha1.EventDrivenService) *v1alpha1.ObjectMetadata {
+	if om := eds.Spec.ObjectMetadata; om != nil {
+		return om
+	}
+	return &v1alpha1.ObjectMetadata{}
+}
+
 func serviceAccount(eds *v1alpha1.EventDrivenService) *corev1.ServiceAccount {
 	no := false
+	meta := objectMeta(eds, eds.Name)
+	if sa := eds.Spec.ServiceAccount; sa != nil {
+		meta = overlay(eds, meta, &v1alpha1.Metadata{Annotations: sa.Annotations})
+	}
 	return &corev1.ServiceAccount{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
-		ObjectMeta: objectMeta(eds, eds.Name),
+		ObjectMeta: overlay(eds, meta, objectMetadata(eds).ServiceAccount),
 		// The worker talks to NATS, not to the Kubernetes API.
 		AutomountServiceAccountToken: &no,
 	}
@@ -97,9 +128,9 @@ func serviceAccount(eds *v1alpha1.EventDrivenService) *corev1.ServiceAccount {
 
 func service(eds *v1alpha1.EventDrivenService) *corev1.Service {
 	port := httpPort(&eds.Spec)
-	return &corev1.Service{
+	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: objectMeta(eds, eds.Name),
+		ObjectMeta: overlay(eds, objectMeta(eds, eds.Name), objectMetadata(eds).Service),
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: selectorLabels(eds),
@@ -111,6 +142,14 @@ func service(eds *v1alpha1.EventDrivenService) *corev1.Service {
 			}},
 		},
 	}
+	for _, p := range eds.Spec.Ports {
+		if p.Service == nil || *p.Service {
+			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
+				Name: p.Name, Port: p.Port, TargetPort: intstr.FromString(p.Name), Protocol: protocolOf(p.Protocol),
+			})
+		}
+	}
+	return svc
 }
 
 func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
@@ -137,10 +176,13 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 			Protocol:      corev1.ProtocolTCP,
 		}}
 	}
+	for _, p := range s.Ports {
+		worker.Ports = append(worker.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: p.Port, Protocol: protocolOf(p.Protocol)})
+	}
 	setProbes(s, &worker)
 
 	pod := corev1.PodSpec{
-		ServiceAccountName:            eds.Name,
+		ServiceAccountName:            s.ServiceAccountName(eds.Name),
 		ImagePullSecrets:              s.ImagePullSecrets,
 		SecurityContext:               podSecurityContext(),
 		TerminationGracePeriodSeconds: s.TerminationGracePeriodSeconds,
@@ -169,9 +211,9 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 	setVolumesAndScheduling(s, &pod)
 
 	podLabels := maps.Clone(meta.Labels)
-	return &appsv1.Deployment{
+	dep := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: meta,
+		ObjectMeta: overlay(eds, meta, objectMetadata(eds).Deployment),
 		Spec: appsv1.DeploymentSpec{
 			// No Replicas: KEDA owns the replica count, and a GitOps sync
 			// that sets it would fight the autoscaler on every refresh.
@@ -182,6 +224,10 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 			},
 		},
 	}
+	if s.Strategy != nil {
+		dep.Spec.Strategy = *s.Strategy
+	}
+	return dep
 }
 
 // environment is the NATS variables, then spec.env, then each
@@ -281,7 +327,7 @@ func scaler(eds *v1alpha1.EventDrivenService) *scaledObject {
 	so := &scaledObject{
 		APIVersion: "keda.sh/v1alpha1",
 		Kind:       "ScaledObject",
-		Metadata:   objectMeta(eds, eds.Name+v1alpha1.ScaledObjectSuffix),
+		Metadata:   overlay(eds, objectMeta(eds, eds.Name+v1alpha1.ScaledObjectSuffix), objectMetadata(eds).ScaledObject),
 		Spec: scaledObjectSpec{
 			ScaleTargetRef:  scaleTarget{APIVersion: "apps/v1", Kind: "Deployment", Name: eds.Name},
 			MinReplicaCount: s.Scaling.MinReplicas,

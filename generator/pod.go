@@ -72,7 +72,7 @@ func disruptionBudget(eds *v1alpha1.EventDrivenService) *policyv1.PodDisruptionB
 	}
 	return &policyv1.PodDisruptionBudget{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
-		ObjectMeta: objectMeta(eds, eds.Name),
+		ObjectMeta: overlay(eds, objectMeta(eds, eds.Name), objectMetadata(eds).PodDisruptionBudget),
 		Spec: policyv1.PodDisruptionBudgetSpec{
 			MinAvailable:   db.MinAvailable,
 			MaxUnavailable: db.MaxUnavailable,

@@ -37,7 +37,7 @@ func checkServerSet(kind string, m *metav1.ObjectMeta, hasStatus bool, at func(s
 	set("creationTimestamp", !m.CreationTimestamp.IsZero(), "it records when the object was stored")
 	set("deletionTimestamp", m.DeletionTimestamp != nil, "it marks an object being deleted")
 	set("deletionGracePeriodSeconds", m.DeletionGracePeriodSeconds != nil, "it belongs to a deletion")
-	set("selfLink", m.SelfLink != "", "it is no longer served")
+	set("selfLink", m.SelfLink != "", "it is no longer served") //nolint:staticcheck // read to refuse it in a patch
 	set("managedFields", len(m.ManagedFields) > 0, "it records which client set which field")
 	if len(m.OwnerReferences) > 0 {
 		errs = append(errs, field.Forbidden(at("metadata", "ownerReferences"), fmt.Sprintf(msgOwnerRefs, kind)))

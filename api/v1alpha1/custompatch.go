@@ -86,10 +86,11 @@ func (e *EventDrivenService) patchWarnings() field.ErrorList {
 		seen[p.String()] = true
 		w = append(w, field.Invalid(p, v, msg))
 	}
-	sameAccount := func(v any) bool { return v == e.Name }
-	warn("serviceAccountName", sameAccount, fmt.Sprintf(msgServiceAccount, e.Name))
+	account := e.Spec.ServiceAccountName(e.Name)
+	sameAccount := func(v any) bool { return v == account }
+	warn("serviceAccountName", sameAccount, fmt.Sprintf(msgServiceAccount, account))
 	// The deprecated alias is only read when serviceAccountName is empty.
-	warn("serviceAccount", func(v any) bool { return v == e.Name || v == nil }, fmt.Sprintf(msgDeprecatedAccount, e.Name))
+	warn("serviceAccount", func(v any) bool { return v == account || v == nil }, fmt.Sprintf(msgDeprecatedAccount, account))
 	warn("automountServiceAccountToken", func(v any) bool { return v == false || v == nil }, msgAutomountToken)
 	return w
 }

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -143,6 +144,32 @@ type EventDrivenServiceSpec struct {
 	// affinity, topology spread and priority class.
 	// +optional
 	Scheduling *Scheduling `json:"scheduling,omitempty"`
+
+	// Strategy is how the Deployment replaces its pods on a change: the
+	// Kubernetes default (RollingUpdate, maxSurge and maxUnavailable 25%),
+	// other RollingUpdate bounds, or Recreate.
+	// +optional
+	Strategy *appsv1.DeploymentStrategy `json:"strategy,omitempty"`
+
+	// Ports are more ports of the worker besides spec.http.port (a metrics
+	// port, say), on the container and, unless service is false, on the
+	// Service.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Ports []Port `json:"ports,omitempty"`
+
+	// ServiceAccount is the pod's identity: the generated ServiceAccount
+	// with annotations (an IAM role, a workload identity), or an existing
+	// one instead.
+	// +optional
+	ServiceAccount *ServiceAccount `json:"serviceAccount,omitempty"`
+
+	// ObjectMetadata adds labels and annotations to one generated object
+	// only (the Service, the ScaledObject, ...); metadata.labels and
+	// metadata.annotations of the EventDrivenService go to all of them.
+	// +optional
+	ObjectMetadata *ObjectMetadata `json:"objectMetadata,omitempty"`
 
 	// DisruptionBudget adds a policy/v1 PodDisruptionBudget named after the
 	// service, selecting its pods. Set exactly one of minAvailable and

@@ -215,3 +215,93 @@ type Scheduling struct {
 	// +optional
 	PriorityClassName string `json:"priorityClassName,omitempty"`
 }
+
+// Port is one more port of the worker container.
+type Port struct {
+	// Name of the port (an IANA service name: at most 15 characters,
+	// lowercase letters, digits and "-"), unique among the worker's ports;
+	// "http" is spec.http.port's.
+	Name string `json:"name"`
+	// Port is the container port, and the Service's port.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port"`
+	// Protocol is TCP (the default), UDP or SCTP.
+	// +optional
+	// +kubebuilder:default=TCP
+	// +kubebuilder:validation:Enum=TCP;UDP;SCTP
+	Protocol corev1.Protocol `json:"protocol,omitempty"`
+	// Service: false keeps the port off the Service (a port only the pod's
+	// own tools reach). Default true.
+	// +optional
+	Service *bool `json:"service,omitempty"`
+}
+
+// ServiceAccount is which ServiceAccount the pod runs as.
+type ServiceAccount struct {
+	// Create: false runs the pod as the existing ServiceAccount name
+	// instead of generating one (a cloud IAM role's trust policy that names
+	// it, an account with RBAC of its own). Default true.
+	// +optional
+	Create *bool `json:"create,omitempty"`
+	// Name of the existing ServiceAccount, with create: false; the
+	// generated one is always named after the service.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Annotations of the generated ServiceAccount, for example
+	// eks.amazonaws.com/role-arn or iam.gke.io/gcp-service-account.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// ObjectMetadata is labels and annotations for one generated object each.
+type ObjectMetadata struct {
+	// Deployment: the Deployment's own metadata (its pods' is
+	// spec.podAnnotations).
+	// +optional
+	Deployment *Metadata `json:"deployment,omitempty"`
+	// Service: the Service's metadata, for example a load balancer's
+	// annotations after customService made it one.
+	// +optional
+	Service *Metadata `json:"service,omitempty"`
+	// ServiceAccount: the generated ServiceAccount's metadata (its
+	// annotations can also be set in spec.serviceAccount.annotations).
+	// +optional
+	ServiceAccount *Metadata `json:"serviceAccount,omitempty"`
+	// ScaledObject: the ScaledObject's metadata, for example
+	// autoscaling.keda.sh/paused.
+	// +optional
+	ScaledObject *Metadata `json:"scaledObject,omitempty"`
+	// PodDisruptionBudget: the PodDisruptionBudget's metadata, when
+	// spec.disruptionBudget generates one.
+	// +optional
+	PodDisruptionBudget *Metadata `json:"podDisruptionBudget,omitempty"`
+}
+
+// Metadata is labels and annotations added to one object. They win over
+// the EventDrivenService's own, but not over the labels eds-fn sets
+// (app.kubernetes.io/name, app.kubernetes.io/managed-by).
+type Metadata struct {
+	// Labels added to the object.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// Annotations added to the object.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// ServiceAccountName is the ServiceAccount the pod of the service name
+// runs as: the generated one, named after the service, or
+// spec.serviceAccount.name with create: false.
+func (s *EventDrivenServiceSpec) ServiceAccountName(service string) string {
+	if !s.CreatesServiceAccount() {
+		return s.ServiceAccount.Name
+	}
+	return service
+}
+
+// CreatesServiceAccount reports whether a ServiceAccount is generated.
+func (s *EventDrivenServiceSpec) CreatesServiceAccount() bool {
+	sa := s.ServiceAccount
+	return sa == nil || sa.Create == nil || *sa.Create
+}

@@ -40,6 +40,7 @@ func (s *EventDrivenServiceSpec) validatePod(p *field.Path) field.ErrorList {
 	errs = append(errs, s.validateSecurity(p.Child("security"))...)
 	errs = append(errs, s.validateProbes(p.Child("probes"))...)
 	errs = append(errs, s.validateVolumes(p)...)
+	errs = append(errs, s.validateObjects(p)...)
 	if h := s.HTTP; h != nil {
 		hp := p.Child("http")
 		if h.Port != nil {
@@ -239,7 +240,7 @@ func checkEnvName(name string, np *field.Path, seen map[string]*field.Path, exam
 // smallest running size, and an init image without a version.
 func (e *EventDrivenService) podWarnings() field.ErrorList {
 	s := &e.Spec
-	var w field.ErrorList
+	w := s.strategyWarnings(field.NewPath("spec", "strategy"))
 	if ic := s.InitContainer; ic != nil && ic.Image != "" && ic.Image != s.Image {
 		w = append(w, floatingImage(ic.Image, field.NewPath("spec", "initContainer", "image"))...)
 	}
