@@ -139,13 +139,13 @@ func load(dir string) (*pkg, error) {
 func (p *pkg) readSizes(e ast.Expr) ([][5]string, error) {
 	lit, ok := e.(*ast.CompositeLit)
 	if !ok {
-		return nil, fmt.Errorf("Sizes is not a composite literal")
+		return nil, fmt.Errorf("the Sizes variable is not a composite literal")
 	}
 	var out [][5]string
 	for _, el := range lit.Elts {
 		kv, ok := el.(*ast.KeyValueExpr)
 		if !ok {
-			return nil, fmt.Errorf("Sizes: an element is not key: value")
+			return nil, fmt.Errorf("an element of Sizes is not key: value")
 		}
 		key, err := p.constValue(kv.Key)
 		if err != nil {
@@ -153,7 +153,7 @@ func (p *pkg) readSizes(e ast.Expr) ([][5]string, error) {
 		}
 		call, ok := kv.Value.(*ast.CallExpr)
 		if !ok || len(call.Args) != 4 {
-			return nil, fmt.Errorf("Sizes[%s] is not sized(4 quantities)", key)
+			return nil, fmt.Errorf("the size %s is not sized(4 quantities)", key)
 		}
 		row := [5]string{key}
 		for i, a := range call.Args {
