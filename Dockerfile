@@ -27,6 +27,6 @@ LABEL org.opencontainers.image.title="eds-fn" \
       org.opencontainers.image.source="https://github.com/bizmatters/eds-fn" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.licenses="NOASSERTION"
+      org.opencontainers.image.licenses="Apache-2.0"
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/eds-fn"]

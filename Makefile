@@ -1,4 +1,4 @@
-# eds-fn: make build | test | conformance | example | check-examples | e2e | generate | bench | image | test-image
+# eds-fn: make build | test | conformance | example | check-examples | e2e | generate | docs | bench | image | test-image
 GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/bizmatters/eds-fn/internal/cli.version=$(VERSIO
 KUSTOMIZE_VERSION := $(shell $(GO) list -m -f '{{.Version}}' sigs.k8s.io/kustomize/kustomize/v5)
 KUSTOMIZE := $(BIN)/kustomize
 
-.PHONY: build test example check-examples e2e generate fmt tidy clean
+.PHONY: build test example check-examples e2e generate docs fmt tidy clean
 
 ## build: static eds-fn binary in bin/
 build:
@@ -42,9 +42,13 @@ check-examples: build $(KUSTOMIZE)
 e2e:
 	e2e/run.sh
 
-## generate: regenerate config/crd/ and schema/ from api/v1alpha1 (a test fails when they are stale)
-generate:
+## generate: regenerate config/crd/, schema/ and docs/api.md from api/v1alpha1 (a test fails when they are stale)
+generate: docs
 	e2e/generate.sh
+
+## docs: regenerate docs/api.md, the API reference, from the doc comments of api/v1alpha1 (hack/apidocs; a test fails when it is stale)
+docs:
+	$(GO) run ./hack/apidocs -api api/v1alpha1 -out docs/api.md
 
 $(KUSTOMIZE): go.mod go.sum
 	$(GO) build -o $(KUSTOMIZE) sigs.k8s.io/kustomize/kustomize/v5
@@ -66,7 +70,7 @@ bench: build $(KUSTOMIZE)
 	$(GO) test -run '^$$' -bench . -benchmem ./generator ./transformers ./internal/cli ./bench
 	$(GO) run ./bench/run -bin $(BIN)/eds-fn -kustomize $(KUSTOMIZE) -write BENCHMARKS.md -svg bench/curve.svg $(BENCH_FLAGS)
 
-# The container image (README, "The container image"). The binaries are
+# The container image (docs/image.md). The binaries are
 # cross-compiled here; the Dockerfile only copies them, so podman needs no
 # emulation and no registry. Each platform is built on its own, in this order,
 # so that the index lists them in the same order every time (a parallel

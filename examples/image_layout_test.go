@@ -182,6 +182,9 @@ func checkPlatformImage(t *testing.T, m ociManifest, revision string) {
 	if got := c.Labels["org.opencontainers.image.source"]; got != "https://github.com/bizmatters/eds-fn" {
 		t.Errorf("source label %q", got)
 	}
+	if got := c.Labels["org.opencontainers.image.licenses"]; got != "Apache-2.0" {
+		t.Errorf("licenses label %q, want Apache-2.0 (the LICENSE file)", got)
+	}
 
 	files := map[string]*tar.Header{}
 	contents := map[string][]byte{}

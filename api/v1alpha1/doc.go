@@ -1,8 +1,8 @@
 // Package v1alpha1 holds the platform.bizmatters.io/v1alpha1 API served by
 // eds-fn: the EventDrivenService resource, its defaults and its validation.
 //
-// The types are the single source of truth for the API: the README's field
-// reference, the strict decoder (unknown fields are errors) and the generated
+// The types are the single source of truth for the API: the API reference
+// (docs/api.md, "make docs"), the strict decoder (unknown fields are errors) and the generated
 // CRD schema are all derived from them, so a field documented here is a field
 // the function understands, and nothing else is.
 //
