@@ -112,6 +112,20 @@ func (s *EventDrivenServiceSpec) defaultPod() {
 	if ic := s.InitContainer; ic != nil && ic.Image == "" {
 		ic.Image = s.Image
 	}
+	for i := range s.Ports {
+		p := &s.Ports[i]
+		if p.Protocol == "" {
+			p.Protocol = corev1.ProtocolTCP
+		}
+		if p.Service == nil {
+			yes := true
+			p.Service = &yes
+		}
+	}
+	if sa := s.ServiceAccount; sa != nil && sa.Create == nil {
+		yes := true
+		sa.Create = &yes
+	}
 }
 
 // HTTPEnabled reports whether the worker serves HTTP (a Service, a port and

@@ -232,8 +232,9 @@ type Port struct {
 	// +kubebuilder:validation:Enum=TCP;UDP;SCTP
 	Protocol corev1.Protocol `json:"protocol,omitempty"`
 	// Service: false keeps the port off the Service (a port only the pod's
-	// own tools reach). Default true.
+	// own tools reach).
 	// +optional
+	// +kubebuilder:default=true
 	Service *bool `json:"service,omitempty"`
 }
 
@@ -241,8 +242,9 @@ type Port struct {
 type ServiceAccount struct {
 	// Create: false runs the pod as the existing ServiceAccount name
 	// instead of generating one (a cloud IAM role's trust policy that names
-	// it, an account with RBAC of its own). Default true.
+	// it, an account with RBAC of its own).
 	// +optional
+	// +kubebuilder:default=true
 	Create *bool `json:"create,omitempty"`
 	// Name of the existing ServiceAccount, with create: false; the
 	// generated one is always named after the service.

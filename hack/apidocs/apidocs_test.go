@@ -59,8 +59,10 @@ func TestDefaultsAreTheCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	eds := &v1alpha1.EventDrivenService{Spec: v1alpha1.EventDrivenServiceSpec{
-		Image:         "ghcr.io/org/worker:v1",
-		InitContainer: &v1alpha1.InitContainer{Command: []string{"migrate"}},
+		Image:          "ghcr.io/org/worker:v1",
+		InitContainer:  &v1alpha1.InitContainer{Command: []string{"migrate"}},
+		Ports:          []v1alpha1.Port{{Name: "metrics", Port: 9090}},
+		ServiceAccount: &v1alpha1.ServiceAccount{},
 		NATS: v1alpha1.NATS{
 			Stream: "S", Consumer: "C",
 			AuthenticationRef: &v1alpha1.AuthenticationRef{Name: "auth"},

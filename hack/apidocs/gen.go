@@ -58,6 +58,26 @@ var externalTypes = map[string]string{
 	"autoscalingv2.HorizontalPodAutoscalerBehavior": "object ([HorizontalPodAutoscalerBehavior](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/#HorizontalPodAutoscalerSpec), autoscaling/v2)",
 	"runtime.RawExtension":                          "object (a patch)",
 	"metav1.ObjectMeta":                             "object ([ObjectMeta](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/object-meta/))",
+	"corev1.PodFSGroupChangePolicy":                 "string",
+	"corev1.Protocol":                               "string",
+	"corev1.ProbeHandler":                           "the fields `exec`, `httpGet`, `tcpSocket`, `grpc` of a [Probe](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe)",
+	"corev1.Volume":                                 "object ([Volume](https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/volume/))",
+	"corev1.VolumeMount":                            "object ([VolumeMount](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#volumes-1): `name`, `mountPath`, `subPath`, `readOnly`, ...)",
+	"corev1.Toleration":                             "object ([Toleration](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#scheduling))",
+	"corev1.Affinity":                               "object ([Affinity](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Affinity))",
+	"corev1.TopologySpreadConstraint":               "object ([TopologySpreadConstraint](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#scheduling))",
+	"appsv1.DeploymentStrategy":                     "object ([DeploymentStrategy](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/deployment-v1/#DeploymentSpec): `type`, `rollingUpdate.maxSurge`, `rollingUpdate.maxUnavailable`)",
+}
+
+// inlineFields are the fields of embedded types of other packages
+// (`json:",inline"`): JSON name and how the reference shows the type.
+var inlineFields = map[string][][2]string{
+	"&{corev1 ProbeHandler}": {
+		{"exec", "object ([ExecAction](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe): `command`)"},
+		{"httpGet", "object ([HTTPGetAction](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe): `path`, `port`, `scheme`, `httpHeaders`)"},
+		{"tcpSocket", "object ([TCPSocketAction](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe): `port`)"},
+		{"grpc", "object ([GRPCAction](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe): `port`, `service`)"},
+	},
 }
 
 // Field is one row of the reference.
@@ -360,6 +380,19 @@ func (w *walker) walk(name, path string, ancestors []*Field) error {
 		if jname == "" {
 			if sel, ok := f.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "TypeMeta" {
 				continue // apiVersion and kind: written by the caller
+			}
+			if fields, ok := inlineFields[fmt.Sprint(f.Type)]; ok && strings.Contains(opts, "inline") {
+				// An embedded type of another package: a row for each
+				// of its fields, all optional, with the field's doc.
+				for _, sf := range fields {
+					p := sf[0]
+					if path != "" {
+						p = path + "." + sf[0]
+					}
+					w.fields = append(w.fields, Field{Kind: w.kind, Path: p, Type: sf[1], Required: "no",
+						Meaning: strings.TrimSpace(docText(f.Doc)), optional: true})
+				}
+				continue
 			}
 			return fmt.Errorf("%s.%s: a field without a JSON name", name, fieldName(f))
 		}
