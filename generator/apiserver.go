@@ -392,6 +392,29 @@ func typedOrigin(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) func(
 				}
 			}
 		}
+		if eds.Spec.Lifecycle != nil && worker >= 0 {
+			if rest, ok := strings.CutPrefix(objPath, fmt.Sprintf("%scontainers[%d].lifecycle", pod, worker)); ok {
+				return pathFrom(spec.Child("lifecycle"), rest), true
+			}
+		}
+		if slices.ContainsFunc(eds.Spec.Env, func(e v1alpha1.EnvVar) bool { return e.ValueFrom != nil }) {
+			for _, kind := range []string{"containers", "initContainers"} {
+				list := dep.Spec.Template.Spec.Containers
+				if kind == "initContainers" {
+					list = dep.Spec.Template.Spec.InitContainers
+				}
+				c, rest, ok := listItem(objPath, pod+kind)
+				if !ok || c >= len(list) {
+					continue
+				}
+				if k, rest, ok := listItem(rest, ".env"); ok && k < len(list[c].Env) {
+					name := list[c].Env[k].Name
+					if j := slices.IndexFunc(eds.Spec.Env, func(e v1alpha1.EnvVar) bool { return e.Name == name }); j >= 0 {
+						return pathFrom(spec.Child("env").Index(j), rest), true
+					}
+				}
+			}
+		}
 		if eds.Spec.Strategy != nil {
 			if rest, ok := strings.CutPrefix(objPath, "spec.strategy"); ok && (rest == "" || rest[0] == '.') {
 				return pathFrom(spec.Child("strategy"), rest), true

@@ -45,8 +45,17 @@ func patchedScaledObject(eds *v1alpha1.EventDrivenService) (any, field.ErrorList
 		// validation_keda.go has refused every error of the webhook
 		// already (TestWebhookAcceptsGenerated); only its warnings can
 		// remain, and only for these two fields: every service takes this
-		// path, so the others do not pay for the check.
-		if sc := eds.Spec.Scaling; sc.PollingInterval == nil && sc.CooldownPeriod == nil {
+		// path, so the others do not pay for the check. Extra triggers are
+		// checked as KEDA checks them.
+		sc := eds.Spec.Scaling
+		if len(sc.ExtraTriggers) > 0 {
+			errs, warnings := checkWebhook(eds, kedaView(so), nil)
+			if len(errs) > 0 {
+				return nil, errs, nil
+			}
+			return so, nil, warnings
+		}
+		if sc.PollingInterval == nil && sc.CooldownPeriod == nil {
 			return so, nil, nil
 		}
 		return so, nil, webhookWarnings(kedaView(so), func(f ...[]string) *field.Path { return edsPathOf(f[0]) })
@@ -125,7 +134,7 @@ func kedaView(so *scaledObject) *kedaScaledObject {
 	}}
 	v.APIVersion, v.Kind = so.APIVersion, so.Kind
 	for _, t := range s.Triggers {
-		kt := kedaTrigger{Type: t.Type, Metadata: t.Metadata}
+		kt := kedaTrigger{Type: t.Type, Name: t.Name, Metadata: t.Metadata, MetricType: t.MetricType, UseCachedMetrics: t.UseCachedMetrics}
 		if r := t.AuthenticationRef; r != nil {
 			kt.AuthenticationRef = &kedaAuthenticationRef{Name: r.Name, Kind: r.Kind}
 		}

@@ -89,7 +89,8 @@ func checkPatched(eds *v1alpha1.EventDrivenService, want, got *appsv1.Deployment
 func checkGenerated(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) field.ErrorList {
 	sp := &eds.Spec
 	if sp.Probes == nil && sp.Security == nil && sp.Scheduling == nil && len(sp.Volumes) == 0 && len(sp.VolumeMounts) == 0 &&
-		sp.Strategy == nil && len(sp.Ports) == 0 && objectMetadata(eds).Deployment == nil {
+		sp.Strategy == nil && len(sp.Ports) == 0 && objectMetadata(eds).Deployment == nil && sp.Lifecycle == nil &&
+		!slices.ContainsFunc(sp.Env, func(e v1alpha1.EnvVar) bool { return e.ValueFrom != nil }) {
 		return nil
 	}
 	errs := checkProbePorts(eds, dep)

@@ -169,18 +169,29 @@ func checkFallback(so *kedaScaledObject, blame func(...[]string) *field.Path) fi
 func checkTriggers(so *kedaScaledObject, blame func(...[]string) *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	tp := blame([]string{"spec", "triggers"})
+	// Without a patch of spec.triggers, the first trigger is spec.nats's
+	// and the others are spec.scaling.extraTriggers.
+	at := func(i int) *field.Path {
+		if tp.String() != "spec.nats" {
+			return tp.Index(i)
+		}
+		if i == 0 {
+			return tp
+		}
+		return field.NewPath("spec", "scaling", "extraTriggers").Index(i - 1)
+	}
 	names := map[string]bool{}
 	for i, t := range so.Spec.Triggers {
-		errs = append(errs, checkTrigger(&t, tp.Index(i))...)
+		errs = append(errs, checkTrigger(&t, at(i))...)
 		if t.UseCachedMetrics && (t.Type == "cpu" || t.Type == "memory" || t.Type == "cron") {
-			errs = append(errs, field.Invalid(tp.Index(i).Child("useCachedMetrics"), true,
+			errs = append(errs, field.Invalid(at(i).Child("useCachedMetrics"), true,
 				fmt.Sprintf("KEDA's admission webhook refuses it: property \"useCachedMetrics\" is not supported for %q scaler", t.Type)))
 		}
 		if t.Name == "" {
 			continue
 		}
 		if names[t.Name] {
-			errs = append(errs, field.Invalid(tp.Index(i).Child("name"), t.Name,
+			errs = append(errs, field.Invalid(at(i).Child("name"), t.Name,
 				fmt.Sprintf("KEDA's admission webhook refuses it: triggerName %q is defined multiple times in the ScaledObject/ScaledJob, but it must be unique", t.Name)))
 		}
 		names[t.Name] = true

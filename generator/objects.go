@@ -10,6 +10,7 @@ import (
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -167,6 +168,7 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 		EnvFrom:         envFrom,
 		Resources:       s.MergedResources(),
 		SecurityContext: containerSecurityContext(),
+		Lifecycle:       s.Lifecycle,
 	}
 	if s.HTTPEnabled() {
 		port := httpPort(s)
@@ -240,7 +242,7 @@ func environment(s *v1alpha1.EventDrivenServiceSpec) ([]corev1.EnvVar, []corev1.
 		{Name: v1alpha1.EnvNATSConsumer, Value: s.NATS.Consumer},
 	}
 	for _, e := range s.Env {
-		env = append(env, corev1.EnvVar{Name: e.Name, Value: e.Value})
+		env = append(env, corev1.EnvVar{Name: e.Name, Value: e.Value, ValueFrom: e.ValueFrom})
 	}
 	var envFrom []corev1.EnvFromSource
 	for _, ref := range s.SecretRefs {
@@ -314,9 +316,12 @@ type scaleTarget struct {
 }
 
 type trigger struct {
-	Type              string                      `json:"type"`
-	Metadata          map[string]string           `json:"metadata"`
-	AuthenticationRef *v1alpha1.AuthenticationRef `json:"authenticationRef,omitempty"`
+	Type              string                         `json:"type"`
+	Name              string                         `json:"name,omitempty"`
+	Metadata          map[string]string              `json:"metadata"`
+	MetricType        autoscalingv2.MetricTargetType `json:"metricType,omitempty"`
+	UseCachedMetrics  bool                           `json:"useCachedMetrics,omitempty"`
+	AuthenticationRef *v1alpha1.AuthenticationRef    `json:"authenticationRef,omitempty"`
 }
 
 // TriggerType is KEDA's name for the NATS JetStream scaler.
@@ -344,6 +349,12 @@ func scaler(eds *v1alpha1.EventDrivenService) *scaledObject {
 				},
 			}},
 		},
+	}
+	for _, t := range s.Scaling.ExtraTriggers {
+		so.Spec.Triggers = append(so.Spec.Triggers, trigger{
+			Type: t.Type, Name: t.Name, Metadata: t.Metadata, MetricType: t.MetricType,
+			UseCachedMetrics: t.UseCachedMetrics, AuthenticationRef: t.AuthenticationRef,
+		})
 	}
 	addKEDAOptions(s, &so.Spec)
 	return so

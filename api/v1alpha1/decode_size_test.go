@@ -63,7 +63,7 @@ var sizedCollections = []struct {
 		want:  `spec.args[%d]: Invalid value: "(a list)": must be a string`,
 		count: func(e *EventDrivenService) int { return len(e.Spec.Args) }},
 	{name: "env", doc: "spec: {env: [ENTRIES]}", entry: "{name: E%d, value: v}", bad: "{name: E, vaule: v}",
-		want:  `spec.env[%d].vaule: Invalid value: "vaule": unknown field (did you mean "value"?); the allowed fields here are name, value`,
+		want:  `spec.env[%d].vaule: Invalid value: "vaule": unknown field (did you mean "value"?); the allowed fields here are name, value, valueFrom`,
 		count: func(e *EventDrivenService) int { return len(e.Spec.Env) }},
 	{name: "podAnnotations", doc: "spec: {podAnnotations: {ENTRIES}}", entry: "k%d: v", bad: "k%d: 1",
 		want:  `spec.podAnnotations[k%d]: Invalid value: 1: must be a string`,

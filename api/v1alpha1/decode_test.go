@@ -67,7 +67,7 @@ func TestDecodeOneWalk(t *testing.T) {
 			want: []string{
 				`spec.nats.acount: Invalid value: "acount": unknown field (did you mean "account"?); the allowed fields here are account, accountID, authenticationRef, consumer, monitoringEndpoint, stream, url, useHttps`,
 				`spec.scaling.idleReplicas: Invalid value: 3000000000: must be an integer between -2147483648 and 2147483647`,
-				`spec.scaling.maxReplica: Invalid value: "maxReplica": unknown field (did you mean "maxReplicas"?); the allowed fields here are activationLagThreshold, behavior, cooldownPeriod, fallback, idleReplicas, initialCooldownPeriod, lagThreshold, maxReplicas, minReplicas, pollingInterval`,
+				`spec.scaling.maxReplica: Invalid value: "maxReplica": unknown field (did you mean "maxReplicas"?); the allowed fields here are activationLagThreshold, behavior, cooldownPeriod, extraTriggers, fallback, idleReplicas, initialCooldownPeriod, lagThreshold, maxReplicas, minReplicas, pollingInterval`,
 				`spec.scaling.minReplicas: Invalid value: "1": must be an integer`,
 			},
 			check: func(t *testing.T, e *EventDrivenService) {
@@ -101,7 +101,7 @@ func TestDecodeOneWalk(t *testing.T) {
 		{name: "merge keys: the mapping's own keys win, merged ones are checked",
 			spec: "  nats: {stream: S, consumer: c}\n  env:\n    - &e {name: A, value: x}\n    - {<<: *e, name: B, vlaue: y}\n    - <<: [{name: C, value: 1}, *e]\n",
 			want: []string{
-				`spec.env[1].vlaue: Invalid value: "vlaue": unknown field (did you mean "value"?); the allowed fields here are name, value`,
+				`spec.env[1].vlaue: Invalid value: "vlaue": unknown field (did you mean "value"?); the allowed fields here are name, value, valueFrom`,
 				`spec.env[2].value: Invalid value: 1: must be a string`,
 			},
 			check: func(t *testing.T, e *EventDrivenService) {

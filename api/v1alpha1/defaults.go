@@ -70,6 +70,13 @@ func (e *EventDrivenService) Default() {
 	if r := s.NATS.AuthenticationRef; r != nil && r.Kind == "" {
 		r.Kind = KindTriggerAuthentication
 	}
+	if s.Scaling != nil {
+		for _, t := range s.Scaling.ExtraTriggers {
+			if r := t.AuthenticationRef; r != nil && r.Kind == "" {
+				r.Kind = KindTriggerAuthentication
+			}
+		}
+	}
 	if s.NATS.MonitoringEndpoint == "" {
 		s.NATS.MonitoringEndpoint = DefaultMonitoringEndpoint
 	}

@@ -145,6 +145,11 @@ type EventDrivenServiceSpec struct {
 	// +optional
 	Scheduling *Scheduling `json:"scheduling,omitempty"`
 
+	// Lifecycle is the worker container's lifecycle hooks, for example a
+	// preStop sleep that lets a load balancer drain before SIGTERM.
+	// +optional
+	Lifecycle *corev1.Lifecycle `json:"lifecycle,omitempty"`
+
 	// Strategy is how the Deployment replaces its pods on a change: the
 	// Kubernetes default (RollingUpdate, maxSurge and maxUnavailable 25%),
 	// other RollingUpdate bounds, or Recreate.

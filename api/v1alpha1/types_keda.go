@@ -142,6 +142,14 @@ type Scaling struct {
 	// +optional
 	Fallback *Fallback `json:"fallback,omitempty"`
 
+	// ExtraTriggers are more KEDA triggers beside the generated
+	// nats-jetstream one, which stays first: KEDA scales to the highest
+	// replica count any trigger asks for (cpu and memory, a cron window, a
+	// second consumer).
+	// +optional
+	// +listType=atomic
+	ExtraTriggers []Trigger `json:"extraTriggers,omitempty"`
+
 	// Behavior tunes how fast the HPA that KEDA creates scales up and down
 	// (autoscaling/v2 HorizontalPodAutoscalerBehavior), written to the
 	// ScaledObject's spec.advanced.horizontalPodAutoscalerConfig.behavior.
@@ -158,4 +166,32 @@ type Fallback struct {
 	// Replicas is the replica count KEDA keeps while falling back.
 	// +kubebuilder:validation:Minimum=0
 	Replicas *int32 `json:"replicas"`
+}
+
+// Trigger is one KEDA trigger of the ScaledObject, in KEDA's own shape.
+type Trigger struct {
+	// Type is the KEDA scaler, for example cpu, memory, cron or
+	// prometheus.
+	// +kubebuilder:validation:MinLength=1
+	Type string `json:"type"`
+	// Name of the trigger, unique in the ScaledObject (KEDA names its
+	// metric after it).
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Metadata are the scaler's parameters, every value a string (KEDA's
+	// docs for the scaler list them), for example value: "80" for cpu.
+	Metadata map[string]string `json:"metadata"`
+	// MetricType is AverageValue or Value, or for cpu and memory
+	// Utilization (KEDA refuses Utilization for every other scaler).
+	// +optional
+	// +kubebuilder:validation:Enum=AverageValue;Value;Utilization
+	MetricType autoscalingv2.MetricTargetType `json:"metricType,omitempty"`
+	// UseCachedMetrics serves the HPA the value of KEDA's last poll
+	// instead of asking the scaler again (not for cpu, memory and cron).
+	// +optional
+	UseCachedMetrics bool `json:"useCachedMetrics,omitempty"`
+	// AuthenticationRef is the TriggerAuthentication the scaler reads its
+	// credentials from.
+	// +optional
+	AuthenticationRef *AuthenticationRef `json:"authenticationRef,omitempty"`
 }

@@ -13,6 +13,13 @@ type EnvVar struct {
 	// Value of the variable; empty is allowed.
 	// +optional
 	Value string `json:"value,omitempty"`
+	// ValueFrom reads the value from elsewhere instead: the pod's own
+	// fields (fieldRef: metadata.name, status.podIP, ...), the worker's
+	// requests and limits (resourceFieldRef), or a key of a Secret or
+	// ConfigMap (secretRefs and configMapRefs say the same more briefly).
+	// Not together with value.
+	// +optional
+	ValueFrom *corev1.EnvVarSource `json:"valueFrom,omitempty"`
 }
 
 // ConfigMapRef injects one ConfigMap. Set Env, EnvFrom, or both.

@@ -14,6 +14,9 @@ import (
 )
 
 const (
+	msgValueAndFrom      = `is set together with value: a variable has one value; remove value, or valueFrom`
+	msgValueFromOne      = `must name exactly one source: fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef or fileKeyRef`
+	msgLifecycleHost     = `is not allowed: the kubelet calls the hook on the pod itself, and Pod Security "baseline" forbids another host`
 	msgConfigMapRefEmpty = `set env (a list of {configMapKey, envName}) or envFrom: true`
 	msgResourceName      = `must be cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-qualified extended resource such as "nvidia.com/gpu"`
 	msgRequestAboveLimit = `must not be greater than the limit %s (after size %q and spec.resources are merged): the API server refuses the pod; ` +
@@ -41,6 +44,23 @@ func (s *EventDrivenServiceSpec) validatePod(p *field.Path) field.ErrorList {
 	errs = append(errs, s.validateProbes(p.Child("probes"))...)
 	errs = append(errs, s.validateVolumes(p)...)
 	errs = append(errs, s.validateObjects(p)...)
+	if lc := s.Lifecycle; lc != nil {
+		for _, h := range []struct {
+			name    string
+			handler *corev1.LifecycleHandler
+		}{{"postStart", lc.PostStart}, {"preStop", lc.PreStop}} {
+			if h.handler == nil {
+				continue
+			}
+			hp := p.Child("lifecycle", h.name)
+			if g := h.handler.HTTPGet; g != nil && g.Host != "" {
+				errs = append(errs, field.Forbidden(hp.Child("httpGet", "host"), msgLifecycleHost))
+			}
+			if t := h.handler.TCPSocket; t != nil && t.Host != "" {
+				errs = append(errs, field.Forbidden(hp.Child("tcpSocket", "host"), msgLifecycleHost))
+			}
+		}
+	}
 	if h := s.HTTP; h != nil {
 		hp := p.Child("http")
 		if h.Port != nil {
@@ -179,7 +199,24 @@ func validResourceName(name string) bool {
 func (s *EventDrivenServiceSpec) validatePlainEnv(p *field.Path, seen map[string]*field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for i, e := range s.Env {
-		errs = append(errs, checkEnvName(e.Name, p.Child("env").Index(i).Child("name"), seen, "NODE_ENV")...)
+		ep := p.Child("env").Index(i)
+		errs = append(errs, checkEnvName(e.Name, ep.Child("name"), seen, "NODE_ENV")...)
+		if e.ValueFrom == nil {
+			continue
+		}
+		if e.Value != "" {
+			errs = append(errs, field.Invalid(ep.Child("valueFrom"), "(valueFrom)", msgValueAndFrom))
+		}
+		n := 0
+		for _, set := range []bool{e.ValueFrom.FieldRef != nil, e.ValueFrom.ResourceFieldRef != nil,
+			e.ValueFrom.ConfigMapKeyRef != nil, e.ValueFrom.SecretKeyRef != nil, e.ValueFrom.FileKeyRef != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			errs = append(errs, field.Invalid(ep.Child("valueFrom"), fmt.Sprintf("(%d sources)", n), msgValueFromOne))
+		}
 	}
 	return errs
 }

@@ -63,6 +63,7 @@ func TestDefaultsAreTheCode(t *testing.T) {
 		InitContainer:  &v1alpha1.InitContainer{Command: []string{"migrate"}},
 		Ports:          []v1alpha1.Port{{Name: "metrics", Port: 9090}},
 		ServiceAccount: &v1alpha1.ServiceAccount{},
+		Scaling:        &v1alpha1.Scaling{ExtraTriggers: []v1alpha1.Trigger{{Type: "cpu", AuthenticationRef: &v1alpha1.AuthenticationRef{Name: "a"}}}},
 		NATS: v1alpha1.NATS{
 			Stream: "S", Consumer: "C",
 			AuthenticationRef: &v1alpha1.AuthenticationRef{Name: "auth"},
