@@ -392,6 +392,19 @@ func typedOrigin(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) func(
 				}
 			}
 		}
+		if len(eds.Spec.InitContainers)+len(eds.Spec.Sidecars) > 0 {
+			inits := dep.Spec.Template.Spec.InitContainers
+			if i, rest, ok := listItem(objPath, pod+"initContainers"); ok && i < len(inits) {
+				for _, list := range []struct {
+					name  string
+					items []v1alpha1.Container
+				}{{"initContainers", eds.Spec.InitContainers}, {"sidecars", eds.Spec.Sidecars}} {
+					if j := slices.IndexFunc(list.items, func(c v1alpha1.Container) bool { return c.Name == inits[i].Name }); j >= 0 {
+						return pathFrom(spec.Child(list.name).Index(j), rest), true
+					}
+				}
+			}
+		}
 		if eds.Spec.Lifecycle != nil && worker >= 0 {
 			if rest, ok := strings.CutPrefix(objPath, fmt.Sprintf("%scontainers[%d].lifecycle", pod, worker)); ok {
 				return pathFrom(spec.Child("lifecycle"), rest), true

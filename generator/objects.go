@@ -209,6 +209,7 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 		}}
 	}
 
+	pod.InitContainers = append(containers(s, s.Sidecars, true), append(pod.InitContainers, containers(s, s.InitContainers, false)...)...)
 	setSecurity(s.Security, &pod)
 	setVolumesAndScheduling(s, &pod)
 

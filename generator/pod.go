@@ -1,6 +1,8 @@
 package generator
 
 import (
+	"maps"
+
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -172,9 +174,12 @@ func setSecurity(sec *v1alpha1.Security, pod *corev1.PodSpec) {
 func setVolumesAndScheduling(s *v1alpha1.EventDrivenServiceSpec, pod *corev1.PodSpec) {
 	pod.Volumes = s.Volumes
 	if len(s.VolumeMounts) > 0 {
-		for _, list := range [][]corev1.Container{pod.InitContainers, pod.Containers} {
-			for i := range list {
-				list[i].VolumeMounts = s.VolumeMounts
+		// The worker's mounts, and those of initContainer, which shares
+		// its environment; initContainers and sidecars have their own.
+		pod.Containers[0].VolumeMounts = s.VolumeMounts
+		for i := range pod.InitContainers {
+			if s.InitContainer != nil && pod.InitContainers[i].Name == InitContainerName {
+				pod.InitContainers[i].VolumeMounts = s.VolumeMounts
 			}
 		}
 	}
@@ -182,4 +187,40 @@ func setVolumesAndScheduling(s *v1alpha1.EventDrivenServiceSpec, pod *corev1.Pod
 		pod.NodeSelector, pod.Tolerations, pod.Affinity = sc.NodeSelector, sc.Tolerations, sc.Affinity
 		pod.TopologySpreadConstraints, pod.PriorityClassName = sc.TopologySpreadConstraints, sc.PriorityClassName
 	}
+}
+
+// containers are spec.initContainers or spec.sidecars (sidecar true) as
+// Kubernetes containers: a sidecar is an init container that restarts
+// Always, which makes it run beside the worker.
+func containers(s *v1alpha1.EventDrivenServiceSpec, list []v1alpha1.Container, sidecar bool) []corev1.Container {
+	var out []corev1.Container
+	for _, c := range list {
+		image := c.Image
+		if image == "" {
+			image = s.Image
+		}
+		micro := v1alpha1.Sizes[v1alpha1.SizeMicro]
+		res := corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: micro.RequestCPU, corev1.ResourceMemory: micro.RequestMemory},
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: micro.LimitCPU, corev1.ResourceMemory: micro.LimitMemory},
+		}
+		if o := c.Resources; o != nil {
+			maps.Copy(res.Requests, o.Requests)
+			maps.Copy(res.Limits, o.Limits)
+		}
+		var env []corev1.EnvVar
+		for _, e := range c.Env {
+			env = append(env, corev1.EnvVar{Name: e.Name, Value: e.Value, ValueFrom: e.ValueFrom})
+		}
+		k := corev1.Container{
+			Name: c.Name, Image: image, ImagePullPolicy: s.ImagePullPolicy, Command: c.Command, Args: c.Args,
+			Env: env, Resources: res, VolumeMounts: c.VolumeMounts, SecurityContext: containerSecurityContext(),
+		}
+		if sidecar {
+			always := corev1.ContainerRestartPolicyAlways
+			k.RestartPolicy = &always
+		}
+		out = append(out, k)
+	}
+	return out
 }

@@ -187,6 +187,23 @@ type EventDrivenServiceSpec struct {
 	// +optional
 	InitContainer *InitContainer `json:"initContainer,omitempty"`
 
+	// InitContainers run one after another before the worker (after
+	// initContainer, if set), each with its own image, command,
+	// environment and resources.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	InitContainers []Container `json:"initContainers,omitempty"`
+
+	// Sidecars run beside the worker for the pod's whole life (a log
+	// shipper, a proxy), as Kubernetes' native sidecars: init containers
+	// with restartPolicy Always, started before the other init containers
+	// and stopped after the worker (Kubernetes 1.29 or later).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Sidecars []Container `json:"sidecars,omitempty"`
+
 	// Scaling bounds the replica count KEDA may choose and sets the lag per
 	// replica.
 	// +optional
@@ -295,6 +312,41 @@ type SecretEnv struct {
 	// EnvName is the environment variable that receives the value.
 	// +kubebuilder:validation:MinLength=1
 	EnvName string `json:"envName"`
+}
+
+// Container is an init container or a sidecar. It runs with the worker's
+// restricted security context and spec.security.
+type Container struct {
+	// Name of the container, a DNS label unique in the pod (not the
+	// service's name, which is the worker's, nor "init" with
+	// initContainer).
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// Image is the container's image. Omitted means spec.image.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// Command is the entrypoint; omitted means the image's.
+	// +optional
+	// +listType=atomic
+	Command []string `json:"command,omitempty"`
+	// Args are the arguments to Command.
+	// +optional
+	// +listType=atomic
+	Args []string `json:"args,omitempty"`
+	// Env are the container's own environment variables (the worker's are
+	// not copied).
+	// +optional
+	// +listType=atomic
+	Env []EnvVar `json:"env,omitempty"`
+	// Resources replace, key by key, the requests and limits of size
+	// "micro" (100m/256Mi, limits 500m/1Gi), which the container gets
+	// otherwise.
+	// +optional
+	Resources *ResourceOverrides `json:"resources,omitempty"`
+	// VolumeMounts mount volumes of spec.volumes into the container.
+	// +optional
+	// +listType=atomic
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
 }
 
 // InitContainer is a command run before the worker, in the worker's image and

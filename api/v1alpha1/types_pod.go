@@ -102,8 +102,9 @@ type DisruptionBudget struct {
 
 // Security is who the pod's processes run as. The user and groups apply
 // to every container of the pod (the pod's securityContext); the read-only
-// root filesystem to the worker and the init container, which eds-fn
-// generates. Everything else of the restricted security context stays.
+// root filesystem to the containers eds-fn generates: the worker, the init
+// containers and the sidecars. Everything else of the restricted security
+// context stays.
 type Security struct {
 	// RunAsUser is the user ID the containers run as, for an image whose
 	// USER is a name the kubelet cannot check or is missing. It must not be
@@ -131,9 +132,9 @@ type Security struct {
 	// +optional
 	// +listType=atomic
 	SupplementalGroups []int64 `json:"supplementalGroups,omitempty"`
-	// ReadOnlyRootFilesystem mounts the root filesystem of the worker and
-	// the init container read-only; the worker then writes only to
-	// volumes (customDeployment can add an emptyDir).
+	// ReadOnlyRootFilesystem mounts the root filesystem of the worker, the
+	// init containers and the sidecars read-only; they then write only to
+	// volumes (spec.volumes can add an emptyDir).
 	// +optional
 	ReadOnlyRootFilesystem *bool `json:"readOnlyRootFilesystem,omitempty"`
 }

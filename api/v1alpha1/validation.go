@@ -64,6 +64,8 @@ func (e *EventDrivenService) Validate() field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateMeta(&e.ObjectMeta, field.NewPath("metadata"))...)
 	errs = append(errs, e.Spec.validate(field.NewPath("spec"))...)
+	// Volumes and containers need the service's name: the worker's.
+	errs = append(errs, e.Spec.validateVolumes(field.NewPath("spec"), e.Name)...)
 	return errs
 }
 

@@ -42,7 +42,6 @@ func (s *EventDrivenServiceSpec) validatePod(p *field.Path) field.ErrorList {
 	errs = append(errs, s.validateResources(p.Child("resources"))...)
 	errs = append(errs, s.validateSecurity(p.Child("security"))...)
 	errs = append(errs, s.validateProbes(p.Child("probes"))...)
-	errs = append(errs, s.validateVolumes(p)...)
 	errs = append(errs, s.validateObjects(p)...)
 	if lc := s.Lifecycle; lc != nil {
 		for _, h := range []struct {
@@ -280,6 +279,16 @@ func (e *EventDrivenService) podWarnings() field.ErrorList {
 	w := s.strategyWarnings(field.NewPath("spec", "strategy"))
 	if ic := s.InitContainer; ic != nil && ic.Image != "" && ic.Image != s.Image {
 		w = append(w, floatingImage(ic.Image, field.NewPath("spec", "initContainer", "image"))...)
+	}
+	for _, list := range []struct {
+		name  string
+		items []Container
+	}{{"initContainers", s.InitContainers}, {"sidecars", s.Sidecars}} {
+		for i, c := range list.items {
+			if c.Image != "" && c.Image != s.Image {
+				w = append(w, floatingImage(c.Image, field.NewPath("spec", list.name).Index(i).Child("image"))...)
+			}
+		}
 	}
 	db := s.DisruptionBudget
 	if db == nil || s.Scaling == nil || s.Scaling.MinReplicas == nil {
