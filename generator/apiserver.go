@@ -448,6 +448,11 @@ func typedOrigin(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) func(
 				}
 			}
 		}
+		if len(eds.Spec.HostAliases) > 0 {
+			if rest, ok := strings.CutPrefix(objPath, pod+"hostAliases"); ok && (rest == "" || rest[0] == '[' || rest[0] == '.') {
+				return pathFrom(spec.Child("hostAliases"), rest), true
+			}
+		}
 		if eds.Spec.Scheduling != nil {
 			for _, f := range []string{"nodeSelector", "tolerations", "affinity", "topologySpreadConstraints", "priorityClassName"} {
 				if rest, ok := strings.CutPrefix(objPath, pod+f); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {

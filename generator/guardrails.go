@@ -90,7 +90,7 @@ func checkGenerated(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) fi
 	sp := &eds.Spec
 	if sp.Probes == nil && sp.Security == nil && sp.Scheduling == nil && len(sp.Volumes) == 0 && len(sp.VolumeMounts) == 0 &&
 		sp.Strategy == nil && len(sp.Ports) == 0 && objectMetadata(eds).Deployment == nil && sp.Lifecycle == nil &&
-		len(sp.InitContainers) == 0 && len(sp.Sidecars) == 0 &&
+		len(sp.InitContainers) == 0 && len(sp.Sidecars) == 0 && len(sp.HostAliases) == 0 &&
 		!slices.ContainsFunc(sp.Env, func(e v1alpha1.EnvVar) bool { return e.ValueFrom != nil }) {
 		return nil
 	}

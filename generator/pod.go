@@ -169,10 +169,11 @@ func setSecurity(sec *v1alpha1.Security, pod *corev1.PodSpec) {
 	}
 }
 
-// setVolumesAndScheduling gives the pod spec.volumes, the worker and the
-// init container spec.volumeMounts, and the pod spec.scheduling.
+// setVolumesAndScheduling gives the pod spec.volumes and spec.hostAliases,
+// the worker and the init container spec.volumeMounts, and the pod
+// spec.scheduling.
 func setVolumesAndScheduling(s *v1alpha1.EventDrivenServiceSpec, pod *corev1.PodSpec) {
-	pod.Volumes = s.Volumes
+	pod.Volumes, pod.HostAliases = s.Volumes, s.HostAliases
 	if len(s.VolumeMounts) > 0 {
 		// The worker's mounts, and those of initContainer, which shares
 		// its environment; initContainers and sidecars have their own.

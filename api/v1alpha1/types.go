@@ -145,6 +145,12 @@ type EventDrivenServiceSpec struct {
 	// +optional
 	Scheduling *Scheduling `json:"scheduling,omitempty"`
 
+	// HostAliases are entries added to the pods' /etc/hosts, for a host
+	// that DNS does not resolve (an ip and its hostnames).
+	// +optional
+	// +listType=atomic
+	HostAliases []corev1.HostAlias `json:"hostAliases,omitempty"`
+
 	// Lifecycle is the worker container's lifecycle hooks, for example a
 	// preStop sleep that lets a load balancer drain before SIGTERM.
 	// +optional

@@ -60,6 +60,7 @@ var externalTypes = map[string]string{
 	"metav1.ObjectMeta":                             "object ([ObjectMeta](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/object-meta/))",
 	"corev1.PodFSGroupChangePolicy":                 "string",
 	"corev1.EnvVarSource":                           "object ([EnvVarSource](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#environment-variables): `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef`)",
+	"corev1.HostAlias":                              "object ([HostAlias](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#hostname-and-name-resolution): `ip`, `hostnames`)",
 	"corev1.Lifecycle":                              "object ([Lifecycle](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#lifecycle): `postStart`, `preStop`)",
 	"autoscalingv2.MetricTargetType":                "string",
 	"corev1.Protocol":                               "string",
