@@ -556,3 +556,54 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+// TestKEDAReadyWithCPUTriggerBesideNATS: examples/production-worker, with a
+// cpu trigger in spec.scaling.extraTriggers after the generated NATS one,
+// is accepted by KEDA's webhook (which wants cpu requests on the worker),
+// becomes Ready, and KEDA's HPA carries both metrics: the lag as an
+// external metric and cpu Utilization as a resource metric.
+func TestKEDAReadyWithCPUTriggerBesideNATS(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(repoRoot, "examples", "production-worker")
+	data, err := kustomizeBuild(dir)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
+	}
+	objs, err := parseObjects(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	so := findKind(t, objs, "ScaledObject")
+	trs := natsTriggers(so)
+	if len(trs) != 1 {
+		t.Fatalf("%s has %d nats-jetstream triggers, want 1", ref(so), len(trs))
+	}
+	triggers := list(so, "spec", "triggers")
+	if len(triggers) != 2 || str(triggers[0], "type") != "nats-jetstream" || str(triggers[1], "type") != "cpu" {
+		t.Fatalf("%s triggers: %s; want nats-jetstream first, then cpu", ref(so), show(triggers))
+	}
+	ensureConsumer(t, trs[0].stream, trs[0].consumer)
+	ensureNamespace(t, str(so, "metadata", "namespace"))
+	ensureReferencedSecrets(t, objs)
+	apply(t, "production-worker", objs)
+
+	live := waitCondition(t, so, kedaWait, "Ready", isCond("Ready", "True"))
+	t.Logf("Ready; status: %s", kedaState(live))
+	hpaName := "keda-hpa-" + nameOf(so)
+	hpa, err := getObject("horizontalpodautoscalers.autoscaling", str(so, "metadata", "namespace"), hpaName)
+	if err != nil {
+		t.Fatalf("KEDA's HPA: %v", err)
+	}
+	var external, cpu bool
+	for _, m := range list(hpa, "spec", "metrics") {
+		switch {
+		case str(m, "type") == "External" && strings.Contains(str(m, "external", "metric", "name"), "nats-jetstream"):
+			external = true
+		case str(m, "type") == "Resource" && str(m, "resource", "name") == "cpu":
+			cpu = str(m, "resource", "target", "type") == "Utilization" && fmt.Sprint(get(m, "resource", "target", "averageUtilization")) == "80"
+		}
+	}
+	if !external || !cpu {
+		t.Errorf("HPA %s metrics: nats-jetstream external %v, cpu Utilization 80 %v; want both\n%s", hpaName, external, cpu, show(get(hpa, "spec", "metrics")))
+	}
+}
