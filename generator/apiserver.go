@@ -41,34 +41,41 @@ func init() {
 }
 
 // apiServerDeploymentErrors is what kube-apiserver's create of dep would
-// answer (pkg/registry/apps/deployment/strategy.go: Validate).
+// answer (pkg/registry/apps/deployment/strategy.go: PrepareForCreate,
+// Validate).
 func apiServerDeploymentErrors(dep *appsv1.Deployment) field.ErrorList {
-	v1 := dep.DeepCopy()
-	inNamespace(&v1.ObjectMeta)
-	k8sappsv1.SetObjectDefaults_Deployment(v1)
-	var internal apps.Deployment
-	if err := k8sappsv1.Convert_v1_Deployment_To_apps_Deployment(v1, &internal, nil); err != nil {
+	internal, err := asCreated(dep)
+	if err != nil {
 		return field.ErrorList{field.InternalError(nil, err)}
 	}
-	// PrepareForCreate: fields of features the cluster has off (alpha
-	// ones, by default) are dropped, not refused.
-	podutil.DropDisabledTemplateFields(&internal.Spec.Template, nil)
 	opts := podutil.GetValidationOptionsFromPodTemplate(&internal.Spec.Template, nil)
-	return appsvalidation.ValidateDeployment(&internal, opts)
+	return appsvalidation.ValidateDeployment(internal, opts)
 }
 
 // apiServerPodErrors is what the API server answers when the ReplicaSet
 // controller creates a pod of dep's template (podErrors).
 func apiServerPodErrors(dep *appsv1.Deployment) field.ErrorList {
+	internal, err := asCreated(dep)
+	if err != nil {
+		return field.ErrorList{field.InternalError(nil, err)}
+	}
+	return podErrors(internal)
+}
+
+// asCreated is dep as the API server holds it when it validates a create:
+// defaulted, converted to the internal types, and without the fields of
+// features the cluster has off (alpha ones, by default), which
+// PrepareForCreate drops rather than refuses.
+func asCreated(dep *appsv1.Deployment) (*apps.Deployment, error) {
 	v1 := dep.DeepCopy()
 	inNamespace(&v1.ObjectMeta)
 	k8sappsv1.SetObjectDefaults_Deployment(v1)
 	var internal apps.Deployment
 	if err := k8sappsv1.Convert_v1_Deployment_To_apps_Deployment(v1, &internal, nil); err != nil {
-		return field.ErrorList{field.InternalError(nil, err)}
+		return nil, err
 	}
 	podutil.DropDisabledTemplateFields(&internal.Spec.Template, nil)
-	return podErrors(&internal)
+	return &internal, nil
 }
 
 // podErrors is what the API server answers when the ReplicaSet controller

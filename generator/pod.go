@@ -1,8 +1,6 @@
 package generator
 
 import (
-	"maps"
-
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -200,22 +198,13 @@ func containers(s *v1alpha1.EventDrivenServiceSpec, list []v1alpha1.Container, s
 		if image == "" {
 			image = s.Image
 		}
-		micro := v1alpha1.Sizes[v1alpha1.SizeMicro]
-		res := corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{corev1.ResourceCPU: micro.RequestCPU, corev1.ResourceMemory: micro.RequestMemory},
-			Limits:   corev1.ResourceList{corev1.ResourceCPU: micro.LimitCPU, corev1.ResourceMemory: micro.LimitMemory},
-		}
-		if o := c.Resources; o != nil {
-			maps.Copy(res.Requests, o.Requests)
-			maps.Copy(res.Limits, o.Limits)
-		}
 		var env []corev1.EnvVar
 		for _, e := range c.Env {
 			env = append(env, corev1.EnvVar{Name: e.Name, Value: e.Value, ValueFrom: e.ValueFrom})
 		}
 		k := corev1.Container{
 			Name: c.Name, Image: image, ImagePullPolicy: s.ImagePullPolicy, Command: c.Command, Args: c.Args,
-			Env: env, Resources: res, VolumeMounts: c.VolumeMounts, SecurityContext: containerSecurityContext(),
+			Env: env, Resources: v1alpha1.SizedResources(v1alpha1.SizeMicro, c.Resources), VolumeMounts: c.VolumeMounts, SecurityContext: containerSecurityContext(),
 		}
 		if sidecar {
 			always := corev1.ContainerRestartPolicyAlways

@@ -144,12 +144,18 @@ func (s *EventDrivenServiceSpec) HTTPEnabled() bool {
 // MergedResources is the size preset with spec.resources written over it,
 // key by key.
 func (s *EventDrivenServiceSpec) MergedResources() corev1.ResourceRequirements {
-	size := Sizes[s.Size]
+	return SizedResources(s.Size, s.Resources)
+}
+
+// SizedResources is the preset of size with o (if any) written over it,
+// key by key.
+func SizedResources(size Size, o *ResourceOverrides) corev1.ResourceRequirements {
+	preset := Sizes[size]
 	r := corev1.ResourceRequirements{
-		Requests: corev1.ResourceList{corev1.ResourceCPU: size.RequestCPU, corev1.ResourceMemory: size.RequestMemory},
-		Limits:   corev1.ResourceList{corev1.ResourceCPU: size.LimitCPU, corev1.ResourceMemory: size.LimitMemory},
+		Requests: corev1.ResourceList{corev1.ResourceCPU: preset.RequestCPU, corev1.ResourceMemory: preset.RequestMemory},
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: preset.LimitCPU, corev1.ResourceMemory: preset.LimitMemory},
 	}
-	if o := s.Resources; o != nil {
+	if o != nil {
 		maps.Copy(r.Requests, o.Requests)
 		maps.Copy(r.Limits, o.Limits)
 	}
