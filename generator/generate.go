@@ -161,6 +161,10 @@ func toNode(obj any) (*yaml.RNode, error) {
 	// Nothing here ever has a status; the Service's would be {loadBalancer: {}}.
 	root := n.YNode()
 	removeField(root, "status")
+	// A null is a pointer field of a Kubernetes type without omitempty
+	// (a gRPC probe's service): the API server stores its default instead,
+	// and every kubectl apply would then send the null again.
+	removeNulls(root)
 	for _, path := range [][]string{{"spec", "strategy"}, {"metadata", "creationTimestamp"}, {"spec", "template", "metadata", "creationTimestamp"}} {
 		parent := root
 		for _, k := range path[:len(path)-1] {
@@ -199,6 +203,23 @@ func removeField(m *yaml.Node, key string) {
 			m.Content = append(m.Content[:i], m.Content[i+2:]...)
 			return
 		}
+	}
+}
+
+// removeNulls removes every mapping entry whose value is null.
+func removeNulls(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i+1].Tag == yaml.NodeTagNull {
+				continue
+			}
+			kept = append(kept, n.Content[i], n.Content[i+1])
+		}
+		n.Content = kept
+	}
+	for _, c := range n.Content {
+		removeNulls(c)
 	}
 }
 

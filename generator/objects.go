@@ -228,7 +228,12 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 		},
 	}
 	if s.Strategy != nil {
+		// With the type the API server would default, so that a second
+		// kubectl apply finds nothing to change.
 		dep.Spec.Strategy = *s.Strategy
+		if dep.Spec.Strategy.Type == "" {
+			dep.Spec.Strategy.Type = appsv1.RollingUpdateDeploymentStrategyType
+		}
 	}
 	return dep
 }
