@@ -144,7 +144,8 @@ func kedaView(so *scaledObject) *kedaScaledObject {
 		v.Spec.Fallback = &kedaFallback{FailureThreshold: f.FailureThreshold, Replicas: f.Replicas}
 	}
 	if a := s.Advanced; a != nil && a.HorizontalPodAutoscalerConfig != nil {
-		v.Spec.Advanced = &kedaAdvanced{HorizontalPodAutoscalerConfig: &kedaHPAConfig{Behavior: a.HorizontalPodAutoscalerConfig.Behavior}}
+		h := a.HorizontalPodAutoscalerConfig
+		v.Spec.Advanced = &kedaAdvanced{HorizontalPodAutoscalerConfig: &kedaHPAConfig{Behavior: h.Behavior, Name: h.Name}}
 	}
 	return v
 }

@@ -30,6 +30,7 @@ type advancedScale struct {
 
 type hpaConfig struct {
 	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
+	Name     string                                         `json:"name,omitempty"`
 }
 
 // addKEDAOptions writes spec.nats' accountID, useHttps and authenticationRef
@@ -58,7 +59,8 @@ func addKEDAOptions(s *v1alpha1.EventDrivenServiceSpec, so *scaledObjectSpec) {
 	if f := sc.Fallback; f != nil && f.FailureThreshold != nil && f.Replicas != nil {
 		so.Fallback = &fallback{FailureThreshold: *f.FailureThreshold, Replicas: *f.Replicas}
 	}
-	if sc.Behavior != nil {
-		so.Advanced = &advancedScale{HorizontalPodAutoscalerConfig: &hpaConfig{Behavior: sc.Behavior}}
+	t.MetricType = sc.MetricType
+	if sc.Behavior != nil || sc.HPAName != "" {
+		so.Advanced = &advancedScale{HorizontalPodAutoscalerConfig: &hpaConfig{Behavior: sc.Behavior, Name: sc.HPAName}}
 	}
 }

@@ -67,7 +67,7 @@ func TestDecodeOneWalk(t *testing.T) {
 			want: []string{
 				`spec.nats.acount: Invalid value: "acount": unknown field (did you mean "account"?); the allowed fields here are account, accountID, authenticationRef, consumer, monitoringEndpoint, stream, url, useHttps`,
 				`spec.scaling.idleReplicas: Invalid value: 3000000000: must be an integer between -2147483648 and 2147483647`,
-				`spec.scaling.maxReplica: Invalid value: "maxReplica": unknown field (did you mean "maxReplicas"?); the allowed fields here are activationLagThreshold, behavior, cooldownPeriod, extraTriggers, fallback, idleReplicas, initialCooldownPeriod, lagThreshold, maxReplicas, minReplicas, pollingInterval`,
+				`spec.scaling.maxReplica: Invalid value: "maxReplica": unknown field (did you mean "maxReplicas"?); the allowed fields here are activationLagThreshold, behavior, cooldownPeriod, extraTriggers, fallback, hpaName, idleReplicas, initialCooldownPeriod, lagThreshold, maxReplicas, metricType, minReplicas, pollingInterval`,
 				`spec.scaling.minReplicas: Invalid value: "1": must be an integer`,
 			},
 			check: func(t *testing.T, e *EventDrivenService) {

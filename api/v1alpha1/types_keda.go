@@ -142,6 +142,20 @@ type Scaling struct {
 	// +optional
 	Fallback *Fallback `json:"fallback,omitempty"`
 
+	// MetricType is how KEDA's HPA reads the lag: AverageValue (KEDA's
+	// default: the lag divided by the replicas is held at lagThreshold) or
+	// Value (the whole lag is held at lagThreshold).
+	// +optional
+	// +kubebuilder:validation:Enum=AverageValue;Value
+	MetricType autoscalingv2.MetricTargetType `json:"metricType,omitempty"`
+
+	// HPAName names the HorizontalPodAutoscaler KEDA creates instead of
+	// keda-hpa-<name>-scaler, for example to keep an existing HPA's name:
+	// a DNS subdomain of at most 63 characters.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	HPAName string `json:"hpaName,omitempty"`
+
 	// ExtraTriggers are more KEDA triggers beside the generated
 	// nats-jetstream one, which stays first: KEDA scales to the highest
 	// replica count any trigger asks for (cpu and memory, a cron window, a

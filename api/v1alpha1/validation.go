@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/distribution/reference"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -324,6 +325,19 @@ func (s *Scaling) validate(p *field.Path) field.ErrorList {
 	}
 	if s.LagThreshold != nil && *s.LagThreshold < 1 {
 		errs = append(errs, field.Invalid(p.Child("lagThreshold"), *s.LagThreshold, "must be 1 or more: the consumer lag one replica handles"))
+	}
+	if mt := s.MetricType; mt != "" && mt != autoscalingv2.AverageValueMetricType && mt != autoscalingv2.ValueMetricType {
+		e := field.NotSupported(p.Child("metricType"), mt, []autoscalingv2.MetricTargetType{autoscalingv2.AverageValueMetricType, autoscalingv2.ValueMetricType})
+		e.Detail += "; KEDA refuses Utilization for the nats-jetstream scaler, whose lag is no percentage of the pods' requests"
+		errs = append(errs, e)
+	}
+	if n := s.HPAName; n != "" {
+		if len(n) > validation.DNS1123LabelMaxLength {
+			errs = append(errs, field.TooLong(p.Child("hpaName"), n, validation.DNS1123LabelMaxLength))
+		}
+		for _, msg := range validation.IsDNS1123Subdomain(n) {
+			errs = append(errs, field.Invalid(p.Child("hpaName"), n, msg))
+		}
 	}
 	errs = append(errs, s.validateKEDA(p)...)
 	return errs
