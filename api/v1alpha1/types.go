@@ -231,10 +231,11 @@ type EventDrivenServiceSpec struct {
 	// Deployment. Every field it sets must be a Deployment field. It may not
 	// change what eds-fn owns: apiVersion, kind, metadata.name and
 	// metadata.namespace, spec.selector, spec.replicas, the selector's labels
-	// on the pod template, and the worker container (named after the
-	// service). The patched pod must meet spec.podSecurity, and the patched
-	// Deployment must be one the API server accepts (unique container, port,
-	// volume and environment variable names; mounts of existing volumes).
+	// on the pod template and eds-fn's two labels on the Deployment, nor
+	// remove or rename the worker container (named after the service; an
+	// entry of that name changes it). The patched pod must meet
+	// spec.podSecurity, and the patched Deployment and its pods must be
+	// ones the API server accepts, as its own validation decides.
 	// +optional
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:Type=object

@@ -33,8 +33,10 @@ type NATS struct {
 	Account string `json:"account,omitempty"`
 
 	// MonitoringEndpoint is the host:port (no scheme) of the NATS monitoring
-	// port that KEDA polls. It must be the headless service: in a NATS cluster
-	// KEDA asks each node by its pod DNS name for the consumer leader.
+	// port that KEDA polls. Use the headless Service: in a NATS cluster whose
+	// servers do not advertise client URLs (the official chart's default)
+	// KEDA asks each node by its pod DNS name, which only a headless Service
+	// has. The chart's client Service is accepted with a warning.
 	// +optional
 	// +kubebuilder:default="nats-headless.nats.svc.cluster.local:8222"
 	MonitoringEndpoint string `json:"monitoringEndpoint,omitempty"`
