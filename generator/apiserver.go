@@ -149,12 +149,13 @@ func inNamespace(m *metav1.ObjectMeta) {
 
 // errorsInPatch reports the API server's errors about the patched object
 // (merged, as JSON values) at the places of the patch that caused them,
-// leaving out those at or inside a path already reported (by eds-fn's own,
-// more specific, checks) and those inside such a path. An error of a field the patch sets keeps the API
-// server's words at the patch's path; one the patch causes from further up
-// (a limit set below a generated request, a list replaced without a
-// required item) is reported at the deepest part of the patch on the way,
-// quoting the API server's error with the object's own path.
+// leaving out those at, inside or around a path already reported (by
+// eds-fn's own, more specific, checks): one problem, one error. An error of
+// a field the patch sets keeps the API server's words at the patch's path;
+// one the patch causes from further up (a limit set below a generated
+// request, a list replaced without a required item) is reported at the
+// deepest part of the patch on the way, quoting the API server's error with
+// the object's own path.
 func errorsInPatch(apiErrs field.ErrorList, kind string, base *field.Path, patch, merged map[string]any,
 	meta strategicpatch.LookupPatchMeta, reported field.ErrorList) field.ErrorList {
 	return errorsAt(apiErrs, kind, base, patch, merged, meta, reported, nil)
