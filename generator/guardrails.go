@@ -3,14 +3,12 @@ package generator
 import (
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -50,8 +48,6 @@ const (
 	msgDupMount  = "is mounted twice in container %q (the API server refuses the Deployment); mount each path once"
 	msgNoVolume  = "names no volume of the pod (the API server refuses the Deployment); " +
 		"add the volume under spec.customDeployment.spec.template.spec.volumes, or fix the name"
-	msgProbePort = "names no port of the worker container %q: the probe would always fail; give a port number, " +
-		"or name a port the worker has (\"http\" is spec.http.port; customDeployment can add others)"
 	msgEphemeral = "a pod template cannot have ephemeral containers (the API server refuses them); add them to a running pod with kubectl debug"
 )
 
@@ -77,106 +73,6 @@ func checkPatched(eds *v1alpha1.EventDrivenService, want, got *appsv1.Deployment
 		patch, merged, deploymentPatchMeta, errs, origin)...)
 	errs = append(errs, errorsAt(apiServerPodErrors(got), "Deployment's pods", v1alpha1.CustomDeploymentPath,
 		patch, merged, deploymentPatchMeta, errs, origin)...)
-	return errs
-}
-
-// checkGenerated is what the API server says of a Deployment that spec's
-// typed pod fields (spec.probes, spec.security) shaped, without
-// customDeployment: each error at the field that caused it. The rest of
-// the generated Deployment is valid by construction
-// (TestGeneratedObjectsPassAPIServerValidation), and inputs without these
-// fields skip the check.
-func checkGenerated(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) field.ErrorList {
-	sp := &eds.Spec
-	if sp.Probes == nil && sp.Security == nil && sp.Scheduling == nil && len(sp.Volumes) == 0 && len(sp.VolumeMounts) == 0 &&
-		sp.Strategy == nil && len(sp.Ports) == 0 && objectMetadata(eds).Deployment == nil && sp.Lifecycle == nil &&
-		len(sp.InitContainers) == 0 && len(sp.Sidecars) == 0 && len(sp.HostAliases) == 0 &&
-		!slices.ContainsFunc(sp.Env, func(e v1alpha1.EnvVar) bool { return e.ValueFrom != nil }) {
-		return nil
-	}
-	errs := checkProbePorts(eds, dep)
-	errs = append(errs, volumePodSecurity(eds, dep)...)
-	origin := typedOrigin(eds, dep)
-	for _, set := range []struct {
-		kind string
-		errs field.ErrorList
-	}{{"Deployment", apiServerDeploymentErrors(dep)}, {"Deployment's pods", apiServerPodErrors(dep)}} {
-		for _, e := range set.errs {
-			p, ok := origin(e.Field)
-			if !ok {
-				errs = append(errs, field.InternalError(field.NewPath("spec"), fmt.Errorf("eds-fn generated a %s the API server refuses: %v", set.kind, e)))
-				continue
-			}
-			c := *e
-			c.Field, c.Detail = p.String(), detailOf(e, set.kind)
-			if v := reflect.ValueOf(c.BadValue); v.Kind() == reflect.Pointer || v.Kind() == reflect.Struct {
-				c.BadValue = field.OmitValueType{}
-			}
-			if !slices.ContainsFunc(errs, func(x *field.Error) bool { return x.Field == c.Field }) {
-				errs = append(errs, &c)
-			}
-		}
-	}
-	return errs
-}
-
-// volumePodSecurity is Pod Security's verdict on spec.volumes (at
-// restricted, only configMap, secret, emptyDir, persistentVolumeClaim,
-// projected, downwardAPI, csi and ephemeral volumes; hostPath not even at
-// baseline), at the volumes it names. Nothing else eds-fn generates from
-// the typed fields can fall below the level.
-func volumePodSecurity(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) field.ErrorList {
-	var errs field.ErrorList
-	for _, e := range checkPodSecurity(eds.Spec.PodSecurity, &dep.Spec.Template, nil) {
-		var at []*field.Path
-		for _, name := range quoted(e.Detail) {
-			if i := slices.IndexFunc(eds.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == name }); i >= 0 {
-				at = append(at, field.NewPath("spec", "volumes").Index(i))
-			}
-		}
-		if len(at) == 0 {
-			errs = append(errs, field.InternalError(field.NewPath("spec"), fmt.Errorf("eds-fn generated a pod that %s", e.Detail)))
-		}
-		for _, p := range at {
-			errs = append(errs, field.Forbidden(p, e.Detail))
-		}
-	}
-	return errs
-}
-
-// checkProbePorts checks that each port a probe of spec.probes names is a
-// port of the (patched) worker: the kubelet resolves the name in the
-// container's ports, and a probe of a name it lacks always fails.
-func checkProbePorts(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) field.ErrorList {
-	pr := eds.Spec.Probes
-	i := slices.IndexFunc(dep.Spec.Template.Spec.Containers, func(c corev1.Container) bool { return c.Name == eds.Name })
-	if pr == nil || i < 0 {
-		return nil
-	}
-	worker := &dep.Spec.Template.Spec.Containers[i]
-	var errs field.ErrorList
-	for _, c := range []struct {
-		kind  string
-		probe *v1alpha1.Probe
-	}{{"liveness", pr.Liveness}, {"readiness", pr.Readiness}, {"startup", pr.Startup}} {
-		if c.probe == nil {
-			continue
-		}
-		p := field.NewPath("spec", "probes", c.kind)
-		var port intstr.IntOrString
-		switch {
-		case c.probe.HTTPGet != nil:
-			port, p = c.probe.HTTPGet.Port, p.Child("httpGet", "port")
-		case c.probe.TCPSocket != nil:
-			port, p = c.probe.TCPSocket.Port, p.Child("tcpSocket", "port")
-		default:
-			continue
-		}
-		if port.Type == intstr.String && port.StrVal != "" &&
-			!slices.ContainsFunc(worker.Ports, func(cp corev1.ContainerPort) bool { return cp.Name == port.StrVal }) {
-			errs = append(errs, field.Invalid(p, port.StrVal, fmt.Sprintf(msgProbePort, eds.Name)))
-		}
-	}
 	return errs
 }
 
