@@ -30,6 +30,11 @@ func FuzzCustomDeployment(f *testing.F)   { fuzzHatch(f, "customDeployment") }
 func FuzzCustomService(f *testing.F)      { fuzzHatch(f, "customService") }
 func FuzzCustomScaledObject(f *testing.F) { fuzzHatch(f, "customScaledObject") }
 
+// FuzzTypedFields does the same with the typed pod and scaling fields
+// (spec.security, spec.probes, spec.volumes, spec.sidecars, ...): whatever
+// eds-fn accepts of them, clusters take.
+func FuzzTypedFields(f *testing.F) { fuzzHatch(f, "") }
+
 func fuzzHatch(f *testing.F, hatch string) {
 	for _, seed := range [][]byte{
 		{}, {0, 0}, {1, 1, 2, 2, 3, 3}, {4, 9, 17, 30, 200, 7}, []byte("customDeployment"),
@@ -38,6 +43,9 @@ func fuzzHatch(f *testing.F, hatch string) {
 		f.Add(seed)
 	}
 	fragments := slices.DeleteFunc(slices.Clone(hatchFragments), func(fr fragment) bool { return fr.hatch != hatch })
+	if hatch == "" {
+		fragments = typedFragments
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > 64 {
 			in = in[:64]
@@ -73,6 +81,28 @@ func TestEscapeHatchCorpus(t *testing.T) {
 		t.Errorf("%d of 3000 inputs accepted: the corpus no longer exercises both outcomes", accepted)
 	}
 	t.Logf("%d of 3000 accepted", accepted)
+}
+
+// TestTypedFieldCorpus is TestEscapeHatchCorpus for the typed fields.
+func TestTypedFieldCorpus(t *testing.T) {
+	accepted := 0
+	for i := range 2000 {
+		in := make([]byte, 2+2*(i%4))
+		x := uint32(i)*2246822519 + 977
+		for j := range in {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			in[j] = byte(x)
+		}
+		if checkHatches(t, hatchService(in, typedFragments)) != "" {
+			accepted++
+		}
+	}
+	if accepted < 100 || accepted > 1900 {
+		t.Errorf("%d of 2000 inputs accepted: the corpus no longer exercises both outcomes", accepted)
+	}
+	t.Logf("%d of 2000 accepted", accepted)
 }
 
 // A fragment is one change a user might write: where it goes (which escape
@@ -154,6 +184,57 @@ var hatchFragments = []fragment{
 	{"customScaledObject", "metadata", "resourceVersion", []any{"5"}},
 }
 
+// typedFragments are the typed fields' fragments, under the pseudo-hatch
+// "" (the spec itself).
+var typedFragments = []fragment{
+	{"", "security", "runAsUser", []any{10001, 0, -1}},
+	{"", "security", "fsGroup", []any{2000, -5}},
+	{"", "security", "readOnlyRootFilesystem", []any{true, false}},
+	{"", "probes.liveness", "periodSeconds", []any{20, 0}},
+	{"", "probes.liveness", "successThreshold", []any{1, 2}},
+	{"", "probes.startup.httpGet", "port", []any{8080, "http", "metrics", 70000}},
+	{"", "probes.startup.httpGet", "path", []any{"/health", "health"}},
+	{"", "probes.readiness.exec", "command", []any{[]any{"/bin/ready"}, []any{}}},
+	{"", "probes.readiness.tcpSocket", "port", []any{4222, "http"}},
+	{"", "volumes[name=data]", "emptyDir", []any{map[string]any{}, map[string]any{"sizeLimit": "1Gi"}}},
+	{"", "volumes[name=data]", "configMap", []any{map[string]any{"name": "settings"}, map[string]any{}}},
+	{"", "volumes[name=host]", "hostPath", []any{map[string]any{"path": "/var/run"}}},
+	{"", "volumeMounts[mountPath=/data]", "name", []any{"data", "missing"}},
+	{"", "volumeMounts[mountPath=/data]", "subPath", []any{"x", "../x"}},
+	{"", "scheduling", "priorityClassName", []any{"high", "Bad_Name"}},
+	{"", "scheduling", "nodeSelector", []any{map[string]any{"kubernetes.io/os": "linux"}, map[string]any{"-bad": "x"}}},
+	{"", "scheduling", "tolerations", []any{
+		[]any{map[string]any{"key": "k", "operator": "Exists", "effect": "NoSchedule"}},
+		[]any{map[string]any{"key": "k", "operator": "Exists", "value": "v"}}}},
+	{"", "strategy", "type", []any{"Recreate", "RollingUpdate", "Bogus"}},
+	{"", "strategy.rollingUpdate", "maxUnavailable", []any{0, "25%", "150%"}},
+	{"", "ports[name=metrics]", "port", []any{9090, 8080, 70000}},
+	{"", "ports[name=metrics]", "service", []any{true, false}},
+	{"", "serviceAccount", "create", []any{false, true}},
+	{"", "serviceAccount", "name", []any{"existing", "Bad_Name"}},
+	{"", "serviceAccount.annotations", "iam.gke.io/gcp-service-account", []any{"w@p.iam.gserviceaccount.com"}},
+	{"", "objectMetadata.service.labels", "team", []any{"x", "-bad"}},
+	{"", "objectMetadata.scaledObject.annotations", "autoscaling.keda.sh/paused", []any{"true"}},
+	{"", "sidecars[name=side]", "image", []any{"ghcr.io/acme/side:v1", "Bad Image"}},
+	{"", "sidecars[name=side]", "resources", []any{map[string]any{"limits": map[string]any{"cpu": "1m"}}, map[string]any{"requests": map[string]any{"cpu": "10m"}}}},
+	{"", "initContainers[name=wait]", "command", []any{[]any{"sh", "-c", "true"}}},
+	{"", "initContainers[name=w]", "image", []any{"ghcr.io/acme/x:v1"}},
+	{"", "env[name=POD]", "valueFrom", []any{
+		map[string]any{"fieldRef": map[string]any{"fieldPath": "metadata.name"}},
+		map[string]any{"fieldRef": map[string]any{"fieldPath": "metadata.nam"}}}},
+	{"", "lifecycle.preStop.sleep", "seconds", []any{5, -1}},
+	{"", "", "hostAliases", []any{
+		[]any{map[string]any{"ip": "10.0.0.1", "hostnames": []any{"ledger.internal"}}},
+		[]any{map[string]any{"ip": "10.0.0.999", "hostnames": []any{"ledger.internal"}}}}},
+	{"", "http", "enabled", []any{true, false}},
+	{"", "scaling", "metricType", []any{"AverageValue", "Value", "Utilization"}},
+	{"", "scaling", "hpaName", []any{"w-hpa", "Bad_Name"}},
+	{"", "scaling", "extraTriggers", []any{
+		[]any{map[string]any{"type": "cpu", "metricType": "Utilization", "metadata": map[string]any{"value": "80"}}},
+		[]any{map[string]any{"type": "prometheus", "metricType": "Utilization", "metadata": map[string]any{"query": "up"}}},
+		[]any{map[string]any{"type": "", "metadata": map[string]any{}}}}},
+}
+
 var hatchValues = []any{
 	nil, "", " x", "x", "ghcr.io/acme/w:v2", "Never", "Always", "OnFailure", "IfNotPresent", "TCP", "tcp", "UDP",
 	"Utilization", "AverageValue", "Value", "cpu", "nats-jetstream", "ExternalName", "ClusterIP", "NodePort", "None",
@@ -195,6 +276,13 @@ func hatchService(in []byte, fragments []fragment) *yaml.RNode {
 	}
 	for h, p := range patches {
 		dropSel(p)
+		if h == "" {
+			// The typed fields: straight into the spec.
+			for k, v := range p {
+				spec[k] = v
+			}
+			continue
+		}
 		spec[h] = p
 	}
 	if len(in) > 0 && in[0]%7 == 0 {
