@@ -43,8 +43,8 @@ func TestFluxCheckCatchesStale(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			testutil.WriteTree(t, dir, prefixed(readTree(t, "flux/services"), "services/"))
-			testutil.WriteTree(t, dir, prefixed(readTree(t, "flux/rendered"), "rendered/"))
+			testutil.WriteTree(t, dir, prefixed(testutil.ReadTree(t, "flux/services"), "services/"))
+			testutil.WriteTree(t, dir, prefixed(testutil.ReadTree(t, "flux/rendered"), "rendered/"))
 			edit(dir)
 			out, err := exec.Command(bin, "generate", "--check", "--output", filepath.Join(dir, "rendered"), filepath.Join(dir, "services")).CombinedOutput()
 			if err == nil || !strings.Contains(string(out), filepath.Join(dir, "rendered", "orders.orders-worker.yaml")+" differs") {
@@ -76,7 +76,7 @@ func TestFluxKustomization(t *testing.T) {
 		t.Errorf("spec.prune is %v: a deleted service's objects would stay in the cluster", prune)
 	}
 
-	rendered := readTree(t, "flux/rendered")
+	rendered := testutil.ReadTree(t, "flux/rendered")
 	if _, ok := rendered["kustomization.yaml"]; ok {
 		t.Fatal("rendered/ has a kustomization.yaml: list every file in it, or let kustomize-controller generate it")
 	}

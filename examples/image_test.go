@@ -295,7 +295,7 @@ func TestImageKustomizeContainerMode(t *testing.T) {
 // changes nothing.
 func TestImageKptRender(t *testing.T) {
 	img := theImage(t)
-	kpt := kptBinary(t)
+	kpt := testutil.KptBinary(t)
 	toImage := func(files map[string]string) map[string]string {
 		k := files["Kptfile"]
 		if strings.Count(k, "- exec: eds-fn\n") != 1 {
@@ -304,8 +304,8 @@ func TestImageKptRender(t *testing.T) {
 		files["Kptfile"] = strings.Replace(k, "- exec: eds-fn\n", "- image: "+testImage+"\n", 1)
 		return files
 	}
-	want := toImage(readTree(t, "kpt/expected"))
-	pkg := toImage(readTree(t, "kpt/package"))
+	want := toImage(testutil.ReadTree(t, "kpt/expected"))
+	pkg := toImage(testutil.ReadTree(t, "kpt/package"))
 	for i := range 2 {
 		dir := t.TempDir()
 		testutil.WriteTree(t, dir, pkg)
@@ -314,7 +314,7 @@ func TestImageKptRender(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("render %d: kpt fn render: %v\n%s", i+1, err, out)
 		}
-		got := readTree(t, dir)
+		got := testutil.ReadTree(t, dir)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("render %d: the package differs from kpt/expected (-want +got):\n%s", i+1, diff)
 		}
@@ -491,7 +491,7 @@ func sumFile(t *testing.T, p string) string {
 // it changes only the endpoint line.
 func TestImageKptEval(t *testing.T) {
 	img := theImage(t)
-	kpt := kptBinary(t)
+	kpt := testutil.KptBinary(t)
 	eval := func(pkg map[string]string, fnArgs ...string) map[string]string {
 		t.Helper()
 		dir := t.TempDir()
@@ -505,10 +505,10 @@ func TestImageKptEval(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("kpt %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
-		return readTree(t, dir)
+		return testutil.ReadTree(t, dir)
 	}
-	want := readTree(t, "kpt/expected")
-	got := eval(readTree(t, "kpt/package"))
+	want := testutil.ReadTree(t, "kpt/expected")
+	got := eval(testutil.ReadTree(t, "kpt/package"))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("kpt fn eval --image left the package otherwise than render (-want +got):\n%s", diff)
 	}

@@ -1,6 +1,7 @@
 package examples
 
 import (
+	"github.com/bizmatters/eds-fn/internal/testutil"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestKptEvalIsRender(t *testing.T) {
 		"hand-written.yaml":  handWritten,
 	}
 	for name, pkg := range map[string]map[string]string{
-		"examples/kpt/package": readTree(t, "kpt/package"),
+		"examples/kpt/package": testutil.ReadTree(t, "kpt/package"),
 		"hand-written objects": handPkg,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -98,7 +99,7 @@ func TestKptEvalIsRender(t *testing.T) {
 // endpoint, a second run changes nothing, and a bad key or value fails
 // naming data.<key> with nothing changed.
 func TestKptEvalNATSHeadless(t *testing.T) {
-	pkg := readTree(t, "kpt/expected")
+	pkg := testutil.ReadTree(t, "kpt/expected")
 	const old, new = "natsServerMonitoringEndpoint: nats-headless.nats.svc.cluster.local:8222", "natsServerMonitoringEndpoint: nats-headless.streaming.svc:8222"
 	want := copyTree(pkg)
 	replace(want, "orders-worker.generated.yaml", old, new)

@@ -28,7 +28,7 @@ func kptRender(t *testing.T, files map[string]string) (map[string]string, string
 // kptRun runs "kpt ARGS... DIR AFTER..." the way kptRender does.
 func kptRun(t *testing.T, files map[string]string, args []string, after ...string) (map[string]string, string, bool) {
 	t.Helper()
-	kpt := kptBinary(t)
+	kpt := testutil.KptBinary(t)
 	dir := t.TempDir()
 	testutil.WriteTree(t, dir, files)
 	cmd := exec.Command(kpt, append(append(slices.Clone(args), dir), after...)...)
@@ -39,46 +39,15 @@ func kptRun(t *testing.T, files map[string]string, args []string, after ...strin
 	if err != nil && !errors.As(err, new(*exec.ExitError)) {
 		t.Fatalf("kpt: %v", err)
 	}
-	return readTree(t, dir), out.String(), err == nil
+	return testutil.ReadTree(t, dir), out.String(), err == nil
 }
 
-// kptBinary is the kpt CLI on PATH. CI has it (kpt 1.0.0-beta.56); a
-// machine without it skips these tests, but CI never does.
-func kptBinary(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("kpt")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("kpt is not on PATH: %v", err)
-		}
-		t.Skipf("kpt is not on PATH: %v", err)
-	}
-	return p
-}
-
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil || fi.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
 
 // TestKptPackage renders examples/kpt/package with the real kpt CLI and
 // compares every file with examples/kpt/expected; rendering the expected
 // package again changes nothing (kpt's own test runner renders twice).
 func TestKptPackage(t *testing.T) {
-	got, out, ok := kptRender(t, readTree(t, "kpt/package"))
+	got, out, ok := kptRender(t, testutil.ReadTree(t, "kpt/package"))
 	if !ok {
 		t.Fatalf("kpt fn render failed:\n%s", out)
 	}
@@ -86,7 +55,7 @@ func TestKptPackage(t *testing.T) {
 		_ = os.RemoveAll("kpt/expected")
 		testutil.WriteTree(t, "kpt/expected", got)
 	}
-	want := readTree(t, "kpt/expected")
+	want := testutil.ReadTree(t, "kpt/expected")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rendered package differs from kpt/expected (-want +got):\n%s", diff)
 	}

@@ -150,22 +150,14 @@ func typedOrigin(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) func(
 			}
 		}
 		if len(eds.Spec.VolumeMounts) > 0 {
-			for _, kind := range []string{"containers", "initContainers"} {
-				list := dep.Spec.Template.Spec.Containers
-				if kind == "initContainers" {
-					list = dep.Spec.Template.Spec.InitContainers
-				}
-				c, rest, ok := listItem(objPath, pod+kind)
-				if !ok || c >= len(list) {
-					continue
-				}
+			if c, rest, ok := containerOf(dep, objPath); ok {
 				if strings.HasPrefix(rest, ".volumeMounts.") {
 					// Some of the API server's mount errors name no
 					// index (subPath); the value names the mount.
 					return spec.Child("volumeMounts"), true
 				}
-				if m, rest, ok := listItem(rest, ".volumeMounts"); ok && m < len(list[c].VolumeMounts) {
-					mp := list[c].VolumeMounts[m].MountPath
+				if m, rest, ok := listItem(rest, ".volumeMounts"); ok && m < len(c.VolumeMounts) {
+					mp := c.VolumeMounts[m].MountPath
 					if j := slices.IndexFunc(eds.Spec.VolumeMounts, func(v corev1.VolumeMount) bool { return v.MountPath == mp }); j >= 0 {
 						return pathFrom(spec.Child("volumeMounts").Index(j), rest), true
 					}
@@ -191,17 +183,9 @@ func typedOrigin(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) func(
 			}
 		}
 		if slices.ContainsFunc(eds.Spec.Env, func(e v1alpha1.EnvVar) bool { return e.ValueFrom != nil }) {
-			for _, kind := range []string{"containers", "initContainers"} {
-				list := dep.Spec.Template.Spec.Containers
-				if kind == "initContainers" {
-					list = dep.Spec.Template.Spec.InitContainers
-				}
-				c, rest, ok := listItem(objPath, pod+kind)
-				if !ok || c >= len(list) {
-					continue
-				}
-				if k, rest, ok := listItem(rest, ".env"); ok && k < len(list[c].Env) {
-					name := list[c].Env[k].Name
+			if c, rest, ok := containerOf(dep, objPath); ok {
+				if k, rest, ok := listItem(rest, ".env"); ok && k < len(c.Env) {
+					name := c.Env[k].Name
 					if j := slices.IndexFunc(eds.Spec.Env, func(e v1alpha1.EnvVar) bool { return e.Name == name }); j >= 0 {
 						return pathFrom(spec.Child("env").Index(j), rest), true
 					}
@@ -250,6 +234,21 @@ func typedOrigin(eds *v1alpha1.EventDrivenService, dep *appsv1.Deployment) func(
 		}
 		return nil, false
 	}
+}
+
+// containerOf is the container (or init container) of dep's pod that the
+// field at path belongs to, and the rest of the path below it.
+func containerOf(dep *appsv1.Deployment, path string) (*corev1.Container, string, bool) {
+	pod := &dep.Spec.Template.Spec
+	for _, l := range []struct {
+		prefix string
+		list   []corev1.Container
+	}{{"spec.template.spec.containers", pod.Containers}, {"spec.template.spec.initContainers", pod.InitContainers}} {
+		if i, rest, ok := listItem(path, l.prefix); ok && i < len(l.list) {
+			return &l.list[i], rest, true
+		}
+	}
+	return nil, "", false
 }
 
 // pathFrom is base followed by rest, a field.Path's String form (".a.b[0]").

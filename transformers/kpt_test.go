@@ -26,7 +26,7 @@ const (
 // with expected/ and what kpt prints, eds-fn's warnings included, with
 // kpt-output.txt. Rendering the rendered package again changes nothing.
 func TestKptRender(t *testing.T) {
-	kpt := kptBinary(t)
+	kpt := testutil.KptBinary(t)
 	cases, err := filepath.Glob(filepath.Join("testdata", "kpt", "*", kptPackageDir, "Kptfile"))
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no kpt cases found: %v", err)
@@ -35,13 +35,13 @@ func TestKptRender(t *testing.T) {
 		dir := filepath.Dir(filepath.Dir(k))
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
-			got, output := kptRender(t, kpt, name, readTree(t, filepath.Join(dir, kptPackageDir)))
+			got, output := kptRender(t, kpt, name, testutil.ReadTree(t, filepath.Join(dir, kptPackageDir)))
 			expected := filepath.Join(dir, kptExpectedDir)
 			if *testutil.Update {
 				_ = os.RemoveAll(expected)
 				testutil.WriteTree(t, expected, got)
 			}
-			if diff := cmp.Diff(readTree(t, expected), got); diff != "" {
+			if diff := cmp.Diff(testutil.ReadTree(t, expected), got); diff != "" {
 				t.Errorf("the rendered package differs from %s (-want +got; go test -update accepts it):\n%s", expected, diff)
 			}
 			testutil.Golden(t, filepath.Join(dir, kptOutputFile), output)
@@ -77,38 +77,6 @@ func kptRender(t *testing.T, kpt, name string, files map[string]string) (map[str
 	if stdout.Len() > 0 {
 		t.Errorf("kpt fn render printed on stdout:\n%s", stdout.String())
 	}
-	return readTree(t, dir), kptDuration.ReplaceAllString(stderr.String(), "$1 in <duration>")
+	return testutil.ReadTree(t, dir), kptDuration.ReplaceAllString(stderr.String(), "$1 in <duration>")
 }
 
-// kptBinary is the kpt CLI on PATH. CI has it (kpt 1.0.0-beta.56); a
-// machine without it skips these tests, but CI never does.
-func kptBinary(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("kpt")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("kpt is not on PATH: %v", err)
-		}
-		t.Skipf("kpt is not on PATH: %v", err)
-	}
-	return p
-}
-
-// readTree is every file under dir: its path relative to dir → content.
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
