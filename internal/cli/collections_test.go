@@ -152,6 +152,51 @@ func collections() []collection {
 		}, func(objs map[string]map[string]any, n int) string {
 			return count(at(objs["Deployment"], "spec", "template", "spec", "imagePullSecrets"), n, 0)
 		}},
+		{"spec.volumes and spec.volumeMounts", func(s map[string]any, n int) {
+			spec := at(s, "spec").(map[string]any)
+			spec["volumes"] = list(n, func(i int) any { return map[string]any{"name": fmt.Sprintf("v%05d", i), "emptyDir": map[string]any{}} })
+			spec["volumeMounts"] = list(n, func(i int) any {
+				return map[string]any{"name": fmt.Sprintf("v%05d", i), "mountPath": fmt.Sprintf("/data/%d", i)}
+			})
+		}, func(objs map[string]map[string]any, n int) string {
+			if p := count(at(objs["Deployment"], "spec", "template", "spec", "volumes"), n, 0); p != "" {
+				return "volumes: " + p
+			}
+			return count(at(container(objs), "volumeMounts"), n, 0)
+		}},
+		{"spec.ports", func(s map[string]any, n int) {
+			at(s, "spec").(map[string]any)["ports"] = list(n, func(i int) any { return map[string]any{"name": fmt.Sprintf("p%05d", i), "port": 20000 + i} })
+		}, func(objs map[string]map[string]any, n int) string {
+			if p := count(at(container(objs), "ports"), n, 1); p != "" {
+				return "container ports: " + p
+			}
+			return count(at(objs["Service"], "spec", "ports"), n, 1)
+		}},
+		{"spec.sidecars", func(s map[string]any, n int) {
+			at(s, "spec").(map[string]any)["sidecars"] = list(n, func(i int) any { return map[string]any{"name": fmt.Sprintf("s%05d", i)} })
+		}, func(objs map[string]map[string]any, n int) string {
+			return count(at(objs["Deployment"], "spec", "template", "spec", "initContainers"), n, 0)
+		}},
+		{"spec.scheduling.tolerations", func(s map[string]any, n int) {
+			at(s, "spec").(map[string]any)["scheduling"] = map[string]any{"tolerations": list(n, func(i int) any {
+				return map[string]any{"key": fmt.Sprintf("k%05d", i), "operator": "Exists", "effect": "NoSchedule"}
+			})}
+		}, func(objs map[string]map[string]any, n int) string {
+			return count(at(objs["Deployment"], "spec", "template", "spec", "tolerations"), n, 0)
+		}},
+		{"spec.objectMetadata.scaledObject.labels", func(s map[string]any, n int) {
+			at(s, "spec").(map[string]any)["objectMetadata"] = map[string]any{"scaledObject": map[string]any{"labels": entries(n, label)}}
+		}, func(objs map[string]map[string]any, n int) string {
+			return hasAll(at(objs["ScaledObject"], "metadata", "labels"), n, label)
+		}},
+		{"spec.scaling.extraTriggers", func(s map[string]any, n int) {
+			at(s, "spec").(map[string]any)["scaling"] = map[string]any{"extraTriggers": list(n, func(i int) any {
+				return map[string]any{"type": "cron", "name": fmt.Sprintf("t%05d", i),
+					"metadata": map[string]any{"timezone": "UTC", "start": "0 8 * * *", "end": "0 9 * * *", "desiredReplicas": "2"}}
+			})}
+		}, func(objs map[string]map[string]any, n int) string {
+			return count(at(objs["ScaledObject"], "spec", "triggers"), n, 1)
+		}},
 		{"spec.customService.metadata.annotations", func(s map[string]any, n int) {
 			at(s, "spec").(map[string]any)["customService"] = map[string]any{"metadata": map[string]any{"annotations": entries(n, annotation)}}
 		}, func(objs map[string]map[string]any, n int) string {
