@@ -42,7 +42,6 @@ func kptRun(t *testing.T, files map[string]string, args []string, after ...strin
 	return testutil.ReadTree(t, dir), out.String(), err == nil
 }
 
-
 // TestKptPackage renders examples/kpt/package with the real kpt CLI and
 // compares every file with examples/kpt/expected; rendering the expected
 // package again changes nothing (kpt's own test runner renders twice).

@@ -79,4 +79,3 @@ func kptRender(t *testing.T, kpt, name string, files map[string]string) (map[str
 	}
 	return testutil.ReadTree(t, dir), kptDuration.ReplaceAllString(stderr.String(), "$1 in <duration>")
 }
-
