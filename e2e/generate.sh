@@ -4,7 +4,10 @@
 # Regenerates, from the Go types in api/v1alpha1 (the single source of truth of
 # the API):
 #   OUT/config/crd/platform.bizmatters.io_eventdrivenservices.yaml
-#       the CustomResourceDefinition of EventDrivenService (controller-gen)
+#   OUT/config/crd/platform.bizmatters.io_eventdrivenservicedefaults.yaml
+#       the CustomResourceDefinitions of EventDrivenService and of the
+#       platform defaults (controller-gen), for clusters and tools that
+#       validate custom resources
 #   OUT/schema/platform.bizmatters.io/<kind>_v1alpha1.json
 #       JSON Schemas for editors and kubeconform, one for every kind of the
 #       package: EventDrivenService and the functionConfig kinds of the
@@ -29,5 +32,5 @@ mkdir -p "$OUT/config/crd" "$OUT/schema"
 # Only the files this script writes are replaced: config/crd/ may hold others.
 rm -f "$OUT"/config/crd/platform.bizmatters.io_*.yaml
 rm -rf "$OUT/schema/platform.bizmatters.io"
-cp "$tmp/crd/platform.bizmatters.io_eventdrivenservices.yaml" "$OUT/config/crd/"
+cp "$tmp/crd/platform.bizmatters.io_eventdrivenservices.yaml" "$tmp/crd/platform.bizmatters.io_eventdrivenservicedefaults.yaml" "$OUT/config/crd/"
 (cd "$E2E" && go run ./cmd/crd2jsonschema -out "$OUT/schema" "$tmp"/crd/platform.bizmatters.io_*.yaml)

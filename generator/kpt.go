@@ -119,8 +119,10 @@ func merge(items []*yaml.RNode, generated []Expanded, mode Mode) ([]*yaml.RNode,
 			out = append(out, replaced[i])
 		case mode == ModeBulk && IsEventDrivenService(it):
 			out = append(out, addedAfter[it]...)
+		case mode == ModeBulk && v1alpha1.IsDefaults(it):
+			continue
 		default:
-			if mode == ModePackage && IsEventDrivenService(it) {
+			if mode == ModePackage && (IsEventDrivenService(it) || v1alpha1.IsDefaults(it)) {
 				// kpt live apply must never send the service itself.
 				_ = it.PipeE(yaml.SetAnnotation(localConfig, "true"))
 			}

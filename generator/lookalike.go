@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bizmatters/eds-fn/api/v1alpha1"
@@ -17,7 +18,8 @@ import (
 
 // knownKinds are the kinds of eds-fn's group.
 var knownKinds = []string{
-	v1alpha1.KindEventDrivenService, v1alpha1.KindExpandEventDrivenServices, v1alpha1.KindNATSHeadlessEndpoint,
+	v1alpha1.KindEventDrivenService, v1alpha1.KindEventDrivenServiceDefaults, v1alpha1.KindExpandEventDrivenServices,
+	v1alpha1.KindNATSHeadlessEndpoint,
 }
 
 // maxTypo is how many single-character edits count as a typo of a kind or
@@ -47,6 +49,9 @@ func lookalike(n *yaml.RNode) (path, msg string) {
 	apiVersion, kind := n.GetApiVersion(), n.GetKind()
 	group, _, _ := strings.Cut(apiVersion, "/")
 	want := v1alpha1.APIVersion + " " + v1alpha1.KindEventDrivenService
+	if slices.Contains(knownKinds, kind) {
+		want = v1alpha1.APIVersion + " " + kind
+	}
 	switch {
 	case group == v1alpha1.Group:
 		for _, k := range knownKinds {
@@ -58,6 +63,11 @@ func lookalike(n *yaml.RNode) (path, msg string) {
 			kind, v1alpha1.Group, strings.Join(knownKinds, ", "), closest(kind, knownKinds))
 	case typo(kind, v1alpha1.KindEventDrivenService):
 		return "kind", fmt.Sprintf("%s %s looks like a misspelt EventDrivenService; did you mean %q?", apiVersion, kind, want)
+	case typo(kind, v1alpha1.KindEventDrivenServiceDefaults):
+		// Services expanded without their platform's defaults would be
+		// wrong in every field the defaults set.
+		return "kind", fmt.Sprintf("%s %s looks like a misspelt EventDrivenServiceDefaults; did you mean %q?",
+			apiVersion, kind, v1alpha1.APIVersion+" "+v1alpha1.KindEventDrivenServiceDefaults)
 	case typo(group, v1alpha1.Group):
 		return "apiVersion", fmt.Sprintf("apiVersion %q looks like a misspelt %q; did you mean %q?", apiVersion, v1alpha1.APIVersion, want)
 	}

@@ -50,7 +50,16 @@ func (Bulk) Process(rl *krm.ResourceList) error {
 }
 
 func process(rl *krm.ResourceList, inputs []*yaml.RNode, mode Mode) error {
-	generated, results := ExpandAll(inputs)
+	fnConfig := rl.FunctionConfig
+	if mode == ModeBulk {
+		fnConfig = nil
+	}
+	defaults, results := FindDefaults(rl.Items, fnConfig)
+	if krm.HasErrors(results) {
+		rl.Results = append(rl.Results, results...)
+		return rl.Results
+	}
+	generated, results := ExpandAll(inputs, defaults)
 	// Before anything is merged or pruned: a service whose kind or group is
 	// misspelt would otherwise look deleted, and its objects would go.
 	results = append(results, lookalikes(rl.Items)...)
@@ -101,20 +110,29 @@ func identity(n *yaml.RNode) string {
 type Expanded struct {
 	Source  *yaml.RNode
 	Objects []*yaml.RNode
+	// Defaults is what Source took from the platform defaults, nil without.
+	Defaults *v1alpha1.Merge
 }
 
-// ExpandAll decodes, defaults, validates and generates every input. It
-// returns every problem of every input at once; the objects are only usable
-// when there are no error results.
-func ExpandAll(inputs []*yaml.RNode) ([]Expanded, krm.Results) {
-	expansions := expandEach(inputs)
+// ExpandAll decodes, defaults, validates and generates every input, each
+// with the platform defaults (an EventDrivenServiceDefaults, nil for none)
+// merged under it. It returns every problem of every input at once; the
+// objects are only usable when there are no error results.
+func ExpandAll(inputs []*yaml.RNode, defaults *yaml.RNode) ([]Expanded, krm.Results) {
+	merged, merges, results := applyDefaults(inputs, defaults)
+	if krm.HasErrors(results) {
+		return nil, results
+	}
+	expansions := expandEach(merged)
 	var out []Expanded
-	var results krm.Results
+	fromDefaults := &defaultsResults{node: defaults}
 	owner := map[string]*yaml.RNode{}
 	for i, in := range inputs {
 		objs, errs, warnings := expansions[i].objs, expansions[i].errs, expansions[i].warnings
+		warnings = fromDefaults.split(merges[i], in, warnings, krm.Warning)
+		errs = fromDefaults.split(merges[i], in, errs, krm.Error)
 		results = append(results, krm.FieldResults(in, warnings, krm.Warning)...)
-		if len(errs) > 0 {
+		if len(expansions[i].errs) > 0 {
 			results = append(results, krm.FieldResults(in, errs, krm.Error)...)
 			continue
 		}
@@ -128,9 +146,27 @@ func ExpandAll(inputs []*yaml.RNode) ([]Expanded, krm.Results) {
 			}
 			owner[k] = in
 		}
-		out = append(out, Expanded{Source: in, Objects: objs})
+		out = append(out, Expanded{Source: in, Objects: objs, Defaults: merges[i]})
 	}
-	return out, results
+	return out, append(results, fromDefaults.results()...)
+}
+
+// applyDefaults merges the defaults under every input; without defaults the
+// inputs are expanded as they are.
+func applyDefaults(inputs []*yaml.RNode, defaults *yaml.RNode) ([]*yaml.RNode, []*v1alpha1.Merge, krm.Results) {
+	merges := make([]*v1alpha1.Merge, len(inputs))
+	if defaults == nil {
+		return inputs, merges, nil
+	}
+	d, errs := v1alpha1.DecodeDefaults(defaults)
+	if len(errs) > 0 {
+		return nil, nil, krm.FieldResults(defaults, errs, krm.Error)
+	}
+	merged := make([]*yaml.RNode, len(inputs))
+	for i, in := range inputs {
+		merged[i], merges[i] = d.Apply(in)
+	}
+	return merged, merges, nil
 }
 
 type expansion struct {

@@ -16,7 +16,7 @@ import (
 )
 
 // kinds are the top-level types of the API, in the order of the reference.
-var kinds = []string{"EventDrivenService", "ExpandEventDrivenServices", "NATSHeadlessEndpoint"}
+var kinds = []string{"EventDrivenService", "EventDrivenServiceDefaults", "ExpandEventDrivenServices", "NATSHeadlessEndpoint"}
 
 // codeDefaults places the defaults that eds-fn applies in code
 // (api/v1alpha1/defaults.go, natsheadlessendpoint.go) on their fields: kind

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/bizmatters/eds-fn/api/v1alpha1"
 	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
@@ -44,14 +45,17 @@ Examples:
 `
 
 func newGenerateCommand() *cobra.Command {
-	var output string
-	var check bool
+	var output, defaultsFile string
+	var check, explain bool
 	cmd := &cobra.Command{
 		Use:   "generate FILE|DIR ...",
 		Short: "Print the objects generated for the EventDrivenServices in files or directories",
 		Long:  generateLong,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if explain && output != "" {
+				return errors.New("--explain prints instead of writing: leave out --output")
+			}
 			if check && output == "" {
 				return errors.New("--check needs --output DIR: it compares DIR with what eds-fn would write there")
 			}
@@ -62,7 +66,14 @@ func newGenerateCommand() *cobra.Command {
 					return failed(err)
 				}
 			}
-			var inputs []*yaml.RNode
+			var inputs, defaults []*yaml.RNode
+			if defaultsFile != "" {
+				found, err := readDefaults(defaultsFile)
+				if err != nil {
+					return failed(err)
+				}
+				defaults = append(defaults, found)
+			}
 			for _, path := range args {
 				nodes, err := readPackage(path)
 				if err != nil {
@@ -75,19 +86,31 @@ func newGenerateCommand() *cobra.Command {
 					return failed(fmt.Errorf("%s: %w", path, err))
 				}
 				for _, n := range list.Items {
-					if generator.IsEventDrivenService(n) {
+					switch {
+					case generator.IsEventDrivenService(n):
 						resourcelist.KeepValues(n.YNode())
 						inputs = append(inputs, n)
+					case v1alpha1.IsDefaults(n):
+						defaults = append(defaults, n)
 					}
 				}
 			}
+			var expanded []generator.Expanded
 			if len(inputs) == 0 {
 				return failed(fmt.Errorf("no EventDrivenService (apiVersion: platform.bizmatters.io/v1alpha1) found in %v", args))
 			}
-			expanded, results := generator.ExpandAll(inputs)
+			platform, results := generator.FindDefaults(defaults, nil)
+			if !krm.HasErrors(results) {
+				var more krm.Results
+				expanded, more = generator.ExpandAll(inputs, platform)
+				results = append(results, more...)
+			}
 			krm.Print(cmd.ErrOrStderr(), krm.Capped(results), krm.Warning)
 			if krm.HasErrors(results) {
 				return exitError(1)
+			}
+			if explain {
+				return writeExplanation(cmd.OutOrStdout(), expanded, platform)
 			}
 			if output != "" {
 				files, err := renderFiles(expanded)
@@ -113,6 +136,8 @@ func newGenerateCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write one file per EventDrivenService into this directory, <namespace>.<name>.yaml, instead of printing (see README)")
+	cmd.Flags().StringVar(&defaultsFile, "defaults", "", "a file holding the platform's EventDrivenServiceDefaults, merged under every service (docs/defaults.md)")
+	cmd.Flags().BoolVar(&explain, "explain", false, "print, instead of the objects, what each service takes from the platform defaults and which defaults it overrides")
 	cmd.Flags().BoolVar(&check, "check", false, "with --output: change nothing, and exit 1 naming every file of the directory that differs, is missing or is extra")
 	return cmd
 }

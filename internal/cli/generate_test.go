@@ -60,7 +60,7 @@ func TestWriteObjectsMatchesByteWriter(t *testing.T) {
 				inputs = append(inputs, n)
 			}
 		}
-		expanded, results := generator.ExpandAll(inputs)
+		expanded, results := generator.ExpandAll(inputs, nil)
 		if len(inputs) == 0 || krm.HasErrors(results) {
 			continue
 		}
