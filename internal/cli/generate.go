@@ -90,7 +90,7 @@ func newGenerateCommand() *cobra.Command {
 					case generator.IsEventDrivenService(n):
 						resourcelist.KeepValues(n.YNode())
 						inputs = append(inputs, n)
-					case v1alpha1.IsDefaults(n):
+					case v1alpha1.IsDefaults(n) && !sameFile(path, n, defaultsFile):
 						defaults = append(defaults, n)
 					}
 				}
@@ -223,4 +223,20 @@ func special(m os.FileMode) string {
 		return "a device"
 	}
 	return "a special file"
+}
+
+// sameFile reports whether n, read from arg (a file or a directory), lives
+// in file: the --defaults file may also be among the inputs.
+func sameFile(arg string, n *yaml.RNode, file string) bool {
+	f := krm.FileOf(n)
+	if file == "" || f == nil {
+		return false
+	}
+	base := arg
+	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
+		base = filepath.Dir(arg)
+	}
+	a, err1 := filepath.Abs(filepath.Join(base, f.Path))
+	b, err2 := filepath.Abs(file)
+	return err1 == nil && err2 == nil && a == b
 }

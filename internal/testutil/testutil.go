@@ -3,6 +3,7 @@
 package testutil
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,7 +71,32 @@ func declareSources() {
 	})
 }
 
-// Cleanup removes the binary built by Binary. Call it from TestMain.
+var (
+	kustomizeOnce sync.Once
+	kustomizeErr  error
+)
+
+// KustomizeCLI builds the kustomize CLI pinned in go.mod (its "tool" line,
+// the one make example and make check-examples run) once per test process,
+// next to the eds-fn binary, and returns its path.
+func KustomizeCLI(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(filepath.Dir(Binary(t)), "kustomize")
+	kustomizeOnce.Do(func() {
+		cmd := exec.Command("go", "build", "-o", path, "sigs.k8s.io/kustomize/kustomize/v5")
+		cmd.Dir = RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			kustomizeErr = fmt.Errorf("building the kustomize CLI: %w\n%s", err, out)
+		}
+	})
+	if kustomizeErr != nil {
+		t.Fatal(kustomizeErr)
+	}
+	return path
+}
+
+// Cleanup removes the binaries built by Binary and KustomizeCLI. Call it
+// from TestMain.
 func Cleanup() {
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
