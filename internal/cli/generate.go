@@ -36,12 +36,19 @@ left alone, and one in the way of a service's file stops the run before
 anything is written. With --check as well, nothing is written: the exit code
 is 1 and every file that differs, is missing or is extra is named.
 
+An EventDrivenServiceDefaults (platform defaults, docs/defaults.md) given
+with --defaults FILE, or found among the inputs, is merged under every
+service; --explain prints what each service takes from it and overrides,
+instead of the objects.
+
 Examples:
 
   eds-fn generate examples/agent-executor/agent-executor.yaml
   eds-fn generate services/ | kubectl apply --dry-run=server -f -
   eds-fn generate --output rendered/ services/
   eds-fn generate --check --output rendered/ services/    # in CI
+  eds-fn generate --defaults platform.yaml services/
+  eds-fn generate --explain --defaults platform.yaml services/
 `
 
 func newGenerateCommand() *cobra.Command {
