@@ -5,6 +5,7 @@ package e2e
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -239,4 +240,63 @@ func firstLine(err error) string {
 		return s
 	}
 	return err.Error()
+}
+
+// TestDefaultsCRD: the API server, with the EventDrivenServiceDefaults CRD
+// installed, and kubeconform with its JSON schema accept the examples'
+// defaults objects under strict validation, and both reject a misspelt
+// field, a value outside an enum and a per-service field.
+func TestDefaultsCRD(t *testing.T) {
+	const head = "apiVersion: platform.bizmatters.io/v1alpha1\nkind: EventDrivenServiceDefaults\nmetadata: {name: platform}\nspec:\n"
+	valid := map[string]string{}
+	root := filepath.Join(repoRoot, "examples")
+	_ = filepath.WalkDir(root, func(f string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(f, ".yaml") {
+			return err
+		}
+		if objs, err := parseObjects(mustRead(t, f)); err == nil {
+			for _, o := range objs {
+				if kindOf(o) == "EventDrivenServiceDefaults" {
+					rel, _ := filepath.Rel(root, f)
+					valid["example/"+filepath.ToSlash(rel)] = string(mustRead(t, f))
+				}
+			}
+		}
+		return nil
+	})
+	if len(valid) == 0 {
+		t.Fatal("no example holds an EventDrivenServiceDefaults")
+	}
+	invalid := map[string]string{
+		"misspelt field":    head + "  sise: small\n",
+		"size not an enum":  head + "  size: huge\n",
+		"per-service image": head + "  image: ghcr.io/acme/w:v1\n",
+		"nats.stream":       head + "  nats: {stream: S}\n",
+	}
+	ns := namespaceName("crd", "defaults")
+	ensureNamespace(t, ns)
+	for _, set := range []struct {
+		cases map[string]string
+		want  bool
+	}{{valid, true}, {invalid, false}} {
+		for name, doc := range set.cases {
+			t.Run(name, func(t *testing.T) {
+				file := filepath.Join(workDir, "crd", strings.NewReplacer("/", "-", " ", "-").Replace(name)+".yaml")
+				if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				res, apiErr := kubectl(nil, "apply", "--dry-run=server", "--validate=strict", "-n", ns, "-f", file)
+				kc, kcErr := kubeconform(file)
+				if set.want && (apiErr != nil || kcErr != nil) {
+					t.Errorf("rejected: API server %v; kubeconform %s%s", apiErr, kc.stdout, kc.stderr)
+				}
+				if !set.want && (apiErr == nil || kcErr == nil) {
+					t.Errorf("accepted: API server %v %s; kubeconform %v %s", apiErr, res.stdout, kcErr, kc.stdout)
+				}
+			})
+		}
+	}
 }

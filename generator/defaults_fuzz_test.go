@@ -30,7 +30,7 @@ import (
 // perServiceFields are what a defaults object may not set.
 var perServiceFields = [][]string{
 	{"image"}, {"command"}, {"args"}, {"nats", "stream"}, {"nats", "consumer"}, {"scaling", "hpaName"},
-	{"initContainer"}, {"initContainers"}, {"customDeployment"}, {"customService"}, {"customScaledObject"},
+	{"initContainer"}, {"initContainers"}, {"adoption"}, {"customDeployment"}, {"customService"}, {"customScaledObject"},
 }
 
 type goldenCorpus struct{ services []*yaml.RNode }

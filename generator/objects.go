@@ -81,9 +81,21 @@ func standardLabels(eds *v1alpha1.EventDrivenService) map[string]string {
 }
 
 // selectorLabels never include anything that changes over a service's life
-// (image, version): a Deployment's selector is immutable.
+// (image, version): a Deployment's selector is immutable. An adopted
+// worker keeps the selector it runs with.
 func selectorLabels(eds *v1alpha1.EventDrivenService) map[string]string {
+	if a := eds.Spec.Adoption; a != nil && len(a.Selector) > 0 {
+		return maps.Clone(a.Selector)
+	}
 	return map[string]string{v1alpha1.LabelName: eds.Name}
+}
+
+// scaledObjectName is "<name>-scaler", or the adopted ScaledObject's name.
+func scaledObjectName(eds *v1alpha1.EventDrivenService) string {
+	if a := eds.Spec.Adoption; a != nil && a.ScaledObjectName != "" {
+		return a.ScaledObjectName
+	}
+	return eds.Name + v1alpha1.ScaledObjectSuffix
 }
 
 // overlay adds spec.objectMetadata's labels and annotations of one object
@@ -214,6 +226,7 @@ func deployment(eds *v1alpha1.EventDrivenService) *appsv1.Deployment {
 	setVolumesAndScheduling(s, &pod)
 
 	podLabels := maps.Clone(meta.Labels)
+	maps.Copy(podLabels, selectorLabels(eds))
 	dep := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: overlay(eds, meta, objectMetadata(eds).Deployment),
@@ -338,7 +351,7 @@ func scaler(eds *v1alpha1.EventDrivenService) *scaledObject {
 	so := &scaledObject{
 		APIVersion: "keda.sh/v1alpha1",
 		Kind:       "ScaledObject",
-		Metadata:   overlay(eds, objectMeta(eds, eds.Name+v1alpha1.ScaledObjectSuffix), objectMetadata(eds).ScaledObject),
+		Metadata:   overlay(eds, objectMeta(eds, scaledObjectName(eds)), objectMetadata(eds).ScaledObject),
 		Spec: scaledObjectSpec{
 			ScaleTargetRef:  scaleTarget{APIVersion: "apps/v1", Kind: "Deployment", Name: eds.Name},
 			MinReplicaCount: s.Scaling.MinReplicas,

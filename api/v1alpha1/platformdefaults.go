@@ -27,7 +27,7 @@ const (
 var perService = map[string]string{
 	"spec.image": msgPerService, "spec.command": msgPerService, "spec.args": msgPerService,
 	"spec.nats.stream": msgPerService, "spec.nats.consumer": msgPerService, "spec.scaling.hpaName": msgPerService,
-	"spec.initContainer": msgPerService, "spec.initContainers": msgPerService,
+	"spec.initContainer": msgPerService, "spec.initContainers": msgPerService, "spec.adoption": msgPerService,
 	"spec.customDeployment": msgHatch, "spec.customService": msgHatch, "spec.customScaledObject": msgHatch,
 }
 

@@ -215,6 +215,13 @@ type EventDrivenServiceSpec struct {
 	// +optional
 	Scaling *Scaling `json:"scaling,omitempty"`
 
+	// Adoption keeps what a worker that already runs cannot change, so that
+	// the generated objects can be applied over it in place: its
+	// Deployment's selector and its ScaledObject's name. A new service
+	// never sets it ("Adopting a running worker" in the docs).
+	// +optional
+	Adoption *Adoption `json:"adoption,omitempty"`
+
 	// PodSecurity is the Pod Security Standards level the worker's pod must
 	// meet, checked by eds-fn with the API server's own checks after
 	// customDeployment is applied. "restricted" is the default and what the

@@ -35,7 +35,7 @@ type EventDrivenServiceDefaults struct {
 // EventDrivenServiceDefaultsSpec has every EventDrivenService field a
 // platform may set for all services. The fields that name one worker
 // (image, command, args, nats.stream, nats.consumer, scaling.hpaName, the
-// init containers) and the escape hatches (customDeployment, customService,
+// init containers, adoption) and the escape hatches (customDeployment, customService,
 // customScaledObject) are not defaults: each service writes its own.
 type EventDrivenServiceDefaultsSpec struct {
 	// Labels are merged under every service's metadata.labels, and so set

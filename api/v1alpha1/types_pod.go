@@ -315,3 +315,21 @@ func (s *EventDrivenServiceSpec) CreatesServiceAccount() bool {
 	sa := s.ServiceAccount
 	return sa == nil || sa.Create == nil || *sa.Create
 }
+
+// Adoption is what the running originals of an adopted worker fix for good.
+type Adoption struct {
+	// Selector is the running Deployment's spec.selector.matchLabels,
+	// which the API server never lets change. The generated Deployment
+	// selects its pods by these labels instead of app.kubernetes.io/name,
+	// its pods carry them, and the Service and PodDisruptionBudget select
+	// by them too.
+	// +optional
+	Selector map[string]string `json:"selector,omitempty"`
+
+	// ScaledObjectName is the running ScaledObject's name, instead of
+	// "<name>-scaler": KEDA's admission webhook refuses a second
+	// ScaledObject for the same Deployment, and the HPA KEDA made for it
+	// (keda-hpa-<scaledObjectName>) is kept.
+	// +optional
+	ScaledObjectName string `json:"scaledObjectName,omitempty"`
+}

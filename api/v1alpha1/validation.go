@@ -63,10 +63,13 @@ var natsURLSchemes = []string{"nats", "tls", "ws", "wss"}
 // once, each with its field path, the bad value and what is allowed.
 func (e *EventDrivenService) Validate() field.ErrorList {
 	var errs field.ErrorList
-	errs = append(errs, validateMeta(&e.ObjectMeta, field.NewPath("metadata"))...)
+	// The name bounds the ScaledObject's name, unless an adopted one is kept.
+	ownScaledObject := e.Spec.Adoption == nil || e.Spec.Adoption.ScaledObjectName == ""
+	errs = append(errs, validateMeta(&e.ObjectMeta, field.NewPath("metadata"), ownScaledObject)...)
 	errs = append(errs, e.Spec.validate(field.NewPath("spec"))...)
 	// Volumes and containers need the service's name: the worker's.
 	errs = append(errs, e.Spec.validateVolumes(field.NewPath("spec"), e.Name)...)
+	errs = append(errs, e.validateAdoption(field.NewPath("spec", "adoption"))...)
 	return errs
 }
 
@@ -75,7 +78,7 @@ func validateMeta(m interface {
 	GetNamespace() string
 	GetLabels() map[string]string
 	GetAnnotations() map[string]string
-}, p *field.Path) field.ErrorList {
+}, p *field.Path, ownScaledObject bool) field.ErrorList {
 	var errs field.ErrorList
 	name := m.GetName()
 	switch {
@@ -87,7 +90,7 @@ func validateMeta(m interface {
 		for _, msg := range validation.IsDNS1035Label(name) {
 			errs = append(errs, field.Invalid(p.Child("name"), name, msg))
 		}
-		if len(name) > MaxNameLength {
+		if len(name) > MaxNameLength && ownScaledObject {
 			errs = append(errs, field.Invalid(p.Child("name"), name, fmt.Sprintf(msgTooLongName, MaxNameLength, ScaledObjectSuffix)))
 		}
 	}

@@ -2,6 +2,8 @@ package v1alpha1
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -185,4 +187,46 @@ func ifString(cond bool, s string) string {
 		return s
 	}
 	return ""
+}
+
+const (
+	msgAdoptEmpty    = `must select something: the running Deployment's spec.selector.matchLabels, as kubectl get deployment NAME -o jsonpath='{.spec.selector.matchLabels}' prints them; or remove selector`
+	msgAdoptConflict = `is %q in spec.adoption.selector: the pods carry the selector's value, so the service's label cannot have another; remove it from metadata.labels`
+	msgAdoptSOLong   = `must be no more than %d characters: KEDA names its HPA "keda-hpa-<scaledObjectName>", which must be a DNS label of at most 63 characters; set spec.scaling.hpaName to the running HPA's name`
+)
+
+// validateAdoption checks spec.adoption against the service's own labels,
+// which its pods carry too.
+func (e *EventDrivenService) validateAdoption(p *field.Path) field.ErrorList {
+	a := e.Spec.Adoption
+	if a == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	if a.Selector != nil {
+		sp := p.Child("selector")
+		if len(a.Selector) == 0 {
+			errs = append(errs, field.Invalid(sp, "{}", msgAdoptEmpty))
+		}
+		errs = append(errs, metav1validation.ValidateLabels(a.Selector, sp)...)
+		for _, k := range slices.Sorted(maps.Keys(a.Selector)) {
+			if v, ok := e.Labels[k]; ok && v != a.Selector[k] && k != LabelName {
+				errs = append(errs, field.Invalid(field.NewPath("metadata", "labels").Key(k), v, fmt.Sprintf(msgAdoptConflict, a.Selector[k])))
+			}
+		}
+	}
+	if n := a.ScaledObjectName; n != "" {
+		np := p.Child("scaledObjectName")
+		for _, msg := range validation.IsDNS1123Subdomain(n) {
+			errs = append(errs, field.Invalid(np, n, msg))
+		}
+		// KEDA labels the HPA with the ScaledObject's name.
+		for _, msg := range validation.IsValidLabelValue(n) {
+			errs = append(errs, field.Invalid(np, n, msg))
+		}
+		if max := validation.DNS1123LabelMaxLength - len("keda-hpa-"); len(n) > max && (e.Spec.Scaling == nil || e.Spec.Scaling.HPAName == "") {
+			errs = append(errs, field.Invalid(np, n, fmt.Sprintf(msgAdoptSOLong, max)))
+		}
+	}
+	return errs
 }
