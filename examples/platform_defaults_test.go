@@ -154,3 +154,33 @@ func edsFn(t *testing.T, args ...string) string {
 	}
 	return stdout.String()
 }
+
+// TestPlatformDefaultsAsKptConfigPath: the defaults object may be the
+// function's configPath (kpt then passes it both as the config and as an
+// item); a second render changes nothing.
+func TestPlatformDefaultsAsKptConfigPath(t *testing.T) {
+	files := map[string]string{
+		"Kptfile":       strings.Replace(kptfile, "    - exec: eds-fn\n", "    - exec: eds-fn\n      configPath: platform.yaml\n", 1),
+		"platform.yaml": platformDefaults(natsBefore, monBefore),
+		"orders-a.yaml": kptService("orders-a", "orders"),
+		"orders-b.yaml": kptService("orders-b", "orders"),
+		"settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: untouched, namespace: orders}\ndata: {a: b}\n",
+	}
+	if !strings.Contains(files["Kptfile"], "configPath: platform.yaml") {
+		t.Fatal("the Kptfile has no configPath")
+	}
+	first, out, ok := kptRender(t, files)
+	if !ok {
+		t.Fatalf("kpt fn render failed:\n%s", out)
+	}
+	if got := strings.Count(generatedFiles(first), "value: "+natsBefore+"\n"); got != 2 {
+		t.Errorf("the default NATS URL is in %d Deployments, want 2:\n%s", got, generatedFiles(first))
+	}
+	again, out, ok := kptRender(t, first)
+	if !ok {
+		t.Fatalf("second kpt fn render failed:\n%s", out)
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("rendering twice changed the package (-first +second):\n%s", diff)
+	}
+}

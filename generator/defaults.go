@@ -29,8 +29,8 @@ func FindDefaults(items []*yaml.RNode, fnConfig *yaml.RNode) (*yaml.RNode, krm.R
 		if !v1alpha1.IsDefaults(n) || n == found {
 			continue
 		}
-		if found != nil && identity(n) == identity(found) && krm.FileOf(n) == nil {
-			continue // kustomize passes a config both ways
+		if found != nil && identity(n) == identity(found) && sameFile(n, found) {
+			continue // kpt's configPath: the config is an item too
 		}
 		if found != nil {
 			results = append(results, krm.FieldResult(n, "kind",
@@ -41,6 +41,13 @@ func FindDefaults(items []*yaml.RNode, fnConfig *yaml.RNode) (*yaml.RNode, krm.R
 		found = n
 	}
 	return found, results
+}
+
+// sameFile reports whether a and b come from the same file, or one of them
+// from none (a functionConfig kpt or kustomize did not annotate).
+func sameFile(a, b *yaml.RNode) bool {
+	fa, fb := krm.FileOf(a), krm.FileOf(b)
+	return fa == nil || fb == nil || fa.Path == fb.Path
 }
 
 // defaultsResults collects the problems found at inherited values, and

@@ -26,7 +26,9 @@ type ProcessorFor func(fnConfig *yaml.RNode) (krm.ResourceListProcessor, error)
 
 // DefaultProcessors is the dispatch table of the eds-fn binary.
 func DefaultProcessors(fnConfig *yaml.RNode) (krm.ResourceListProcessor, error) {
-	if fnConfig == nil || yaml.IsMissingOrNull(fnConfig) || generator.IsEventDrivenService(fnConfig) {
+	// Platform defaults as kpt's configPath: the package's services are
+	// expanded with them.
+	if fnConfig == nil || yaml.IsMissingOrNull(fnConfig) || generator.IsEventDrivenService(fnConfig) || v1alpha1.IsDefaults(fnConfig) {
 		return generator.Processor{}, nil
 	}
 	if isConfigMap(fnConfig) {
