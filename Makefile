@@ -16,7 +16,7 @@ build:
 
 ## test: every unit, golden and in-process kustomize test
 test:
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 ## conformance: eds-fn's verdicts against kube-apiserver's own create path, in process (conformance/: its own module, k8s.io/kubernetes)
 # The corpus size: CONFORMANCE_SEEDS=n (3000 per escape hatch by default); CONFORMANCE_REPORT=file keeps the grouped report.
