@@ -1,0 +1,66 @@
+package importer_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bizmatters/eds-fn/importer"
+	"github.com/bizmatters/eds-fn/internal/resourcelist"
+	"github.com/bizmatters/eds-fn/internal/testutil"
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// TestGolden imports every testdata/<case>/input directory: expected.yaml
+// is the EventDrivenServices written, report.txt the report for people and
+// report.json the one for tools. Each case runs twice: the same input gives
+// the same bytes.
+func TestGolden(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/*/input")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden cases found: %v", err)
+	}
+	for _, in := range dirs {
+		dir := filepath.Dir(in)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			out, text, js := run(t, in)
+			testutil.Golden(t, filepath.Join(dir, "expected.yaml"), out)
+			testutil.Golden(t, filepath.Join(dir, "report.txt"), text)
+			testutil.Golden(t, filepath.Join(dir, "report.json"), js)
+			out2, text2, js2 := run(t, in)
+			if diff := cmp.Diff(out+text+js, out2+text2+js2); diff != "" {
+				t.Errorf("second run differs (-first +second):\n%s", diff)
+			}
+		})
+	}
+}
+
+func run(t *testing.T, dir string) (string, string, string) {
+	t.Helper()
+	nodes, err := kio.LocalPackageReader{PackagePath: dir, MatchFilesGlob: kio.MatchAll}.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := importer.Import(nodes)
+	var objs []*yaml.RNode
+	for _, s := range res.Services {
+		if s.Node != nil {
+			objs = append(objs, s.Node)
+		}
+	}
+	var buf bytes.Buffer
+	if err := resourcelist.WriteStream(&buf, objs); err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), res.Text(), string(js) + "\n"
+}
+
+func TestMain(m *testing.M) { os.Exit(m.Run()) }
