@@ -214,11 +214,27 @@ func (m *mapped) normalisedOriginals() (map[string]map[string]any, []Difference)
 	if sa := m.w.serviceAccount; sa != nil && m.eds.Spec.CreatesServiceAccount() {
 		out["ServiceAccount"] = sa.data
 	}
-	out["ScaledObject"] = m.w.scaledObject.data
+	out["ScaledObject"] = scaledObjectDefaults(m.w.scaledObject.data)
 	if m.pdb != nil {
 		out["PodDisruptionBudget"] = toMap(m.pdb)
 	}
 	return out, changes
+}
+
+// scaledObjectDefaults drops what KEDA takes as its default anyway and
+// eds-fn does not write: useHttps "false".
+func scaledObjectDefaults(so map[string]any) map[string]any {
+	var out map[string]any
+	if decode(so, &out) != nil {
+		return so
+	}
+	triggers, _ := dig(out, "spec")["triggers"].([]any)
+	for _, t := range triggers {
+		if md := dig(t.(map[string]any), "metadata"); md != nil && md["useHttps"] == "false" {
+			delete(md, "useHttps")
+		}
+	}
+	return out
 }
 
 // defaulted is m with the API server's defaults of its kind, and without
@@ -605,10 +621,14 @@ func classify(object, kind, path string, old, new any) Difference {
 	switch {
 	case strings.Contains(path, "labels["+v1alpha1.LabelName+"]") || strings.Contains(path, "labels["+v1alpha1.LabelManagedBy+"]"):
 		d.Reason = "eds-fn labels"
-	case strings.Contains(path, "securityContext") || strings.HasSuffix(path, ".automountServiceAccountToken") || path == "automountServiceAccountToken":
+	case kind == "ServiceAccount" && path == "automountServiceAccountToken":
+		d.Reason = "the generated ServiceAccount does not mount its token into pods"
+	case strings.Contains(path, "securityContext") || strings.HasSuffix(path, ".automountServiceAccountToken"):
 		if added || !strings.Contains(path, "runAsUser") {
 			d.Reason = "restricted Pod Security"
 		}
+	case strings.Contains(path, "initContainers[init].env") || strings.Contains(path, "initContainers[init].envFrom") || strings.Contains(path, "initContainers[init].resources") || strings.Contains(path, "initContainers[init].volumeMounts"):
+		d.Reason = "the init container runs with the worker's environment, resources and volume mounts"
 	case added && strings.Contains(path, "metadata.labels"):
 		d.Reason = "the EventDrivenService's labels go on every object"
 	case added && (strings.Contains(path, "Probe.") || strings.HasSuffix(path, "Probe")):
@@ -617,8 +637,6 @@ func classify(object, kind, path string, old, new any) Difference {
 		d.Reason = "NATS_URL, NATS_STREAM_NAME and NATS_CONSUMER_GROUP come from spec.nats"
 	case strings.Contains(path, ".resources.") && added:
 		d.Reason = "the size preset sets what the original left out"
-	case strings.Contains(path, "initContainers[init].env") || strings.Contains(path, "initContainers[init].envFrom") || strings.Contains(path, "initContainers[init].resources"):
-		d.Reason = "the init container runs with the worker's environment and resources"
 	case added && strings.Contains(path, ".ports[") && kind == "Deployment":
 		d.Reason = "the HTTP port is named http"
 	case kind == "ScaledObject" && (strings.HasPrefix(path, "spec.triggers[0].name") || strings.HasPrefix(path, "spec.triggers[0].metadata")) && added:

@@ -105,6 +105,15 @@ func fromMap(m map[string]any) []*object {
 	ns, _ := meta["namespace"].(string)
 	delete(m, "status")
 	stripMeta(meta)
+	if kind == "ScaledObject" {
+		// KEDA labels its ScaledObjects with their own name.
+		if l, ok := meta["labels"].(map[string]any); ok {
+			delete(l, "scaledobject.keda.sh/name")
+			if len(l) == 0 {
+				delete(meta, "labels")
+			}
+		}
+	}
 	if kind == "Deployment" {
 		if t := dig(m, "spec", "template", "metadata"); t != nil {
 			stripMeta(t)
