@@ -230,7 +230,8 @@ func scaledObjectDefaults(so map[string]any) map[string]any {
 	}
 	triggers, _ := dig(out, "spec")["triggers"].([]any)
 	for _, t := range triggers {
-		if md := dig(t.(map[string]any), "metadata"); md != nil && md["useHttps"] == "false" {
+		tm, _ := t.(map[string]any)
+		if md := dig(tm, "metadata"); md != nil && md["useHttps"] == "false" {
 			delete(md, "useHttps")
 		}
 	}

@@ -56,11 +56,10 @@ var serverMetadata = []string{
 func readObjects(items []*yaml.RNode) []*object {
 	var out []*object
 	for _, it := range items {
-		if it == nil || it.YNode() == nil {
+		if it == nil || it.YNode() == nil || it.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		kind := it.GetKind()
-		if kind == "Secret" || kind == "ConfigMap" {
+		if kind, _ := it.Pipe(yaml.Get("kind")); kind != nil && (kind.YNode().Value == "Secret" || kind.YNode().Value == "ConfigMap") {
 			continue // their values are never read
 		}
 		data, err := it.MarshalJSON()
