@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/bizmatters/eds-fn/generator"
 	"github.com/bizmatters/eds-fn/importer"
+	"github.com/bizmatters/eds-fn/internal/krm"
 	"github.com/bizmatters/eds-fn/internal/resourcelist"
 	"github.com/bizmatters/eds-fn/internal/testutil"
 	"github.com/google/go-cmp/cmp"
@@ -64,3 +66,48 @@ func run(t *testing.T, dir string) (string, string, string) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// TestAgentExecutorExample imports the example's hand-written manifests:
+// the objects generated from the import are the ones generated from the
+// example's own EventDrivenService, and the report is committed beside it.
+func TestAgentExecutorExample(t *testing.T) {
+	const example = "../examples/agent-executor/"
+	nodes, err := kio.LocalPackageReader{PackagePath: example + "hand-written", MatchFilesGlob: kio.MatchAll}.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := importer.Import(nodes)
+	testutil.Golden(t, example+"import-report.txt", res.Text())
+	if len(res.Services) != 1 || res.Services[0].Node == nil {
+		t.Fatalf("want one imported service:\n%s", res.Text())
+	}
+	if lost := res.Services[0].Report.Lost(); lost != 0 {
+		t.Errorf("%d fields lost:\n%s", lost, res.Text())
+	}
+	own, err := kio.LocalPackageReader{PackagePath: example + "agent-executor.yaml"}.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := generated(t, own[0]), generated(t, res.Services[0].Node)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the imported service generates other objects than the example's (-example +imported):\n%s", diff)
+	}
+}
+
+func generated(t *testing.T, svc *yaml.RNode) string {
+	t.Helper()
+	svc = svc.Copy()
+	_ = svc.PipeE(yaml.ClearAnnotation("config.kubernetes.io/function"))
+	for k := range svc.GetAnnotations() {
+		_ = svc.PipeE(yaml.ClearAnnotation(k))
+	}
+	expanded, results := generator.ExpandAll([]*yaml.RNode{svc}, nil)
+	if krm.HasErrors(results) {
+		t.Fatalf("does not generate: %v", results)
+	}
+	var buf bytes.Buffer
+	if err := resourcelist.WriteStream(&buf, expanded[0].Objects); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}

@@ -49,8 +49,9 @@ labels, env order, probes added) or lost (the EventDrivenService cannot
 express it), and every field an escape hatch holds.
 
 A worker with a lost field is written only with --allow-loss. The exit code
-is 0 when every worker was imported with nothing lost, 1 otherwise. The same
-input always gives the same bytes.
+is 0 when every worker was imported and written; 1 when any was refused, did
+not generate, or lost a field without --allow-loss. The same input always
+gives the same bytes.
 
 With --output DIR, one file per worker is written into DIR instead:
 <namespace>.<name>.yaml, starting with the line
