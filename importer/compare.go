@@ -87,7 +87,7 @@ func (m *mapped) generateAndCompare(rep *Report) (*yaml.RNode, error) {
 	if err != nil && len(rep.EscapeHatch) > 0 {
 		// Without the patches, and every field they held is lost.
 		m.eds.Spec.CustomDeployment, m.eds.Spec.CustomService, m.eds.Spec.CustomScaledObject = nil, nil, nil
-		rep.NotGenerated = append(rep.NotGenerated, "escape hatches left out: "+err.Error())
+		rep.Notes = append(rep.Notes, "escape hatches left out, their fields are lost: "+err.Error())
 		rep.EscapeHatch = nil
 		node, gen2, err = generate(&m.eds)
 	}
@@ -481,7 +481,14 @@ func onlyKey(m map[string]any) bool {
 func leaves(prefix string, v any) []string {
 	flat := map[string]any{}
 	flatten(prefix, v, flat)
-	return slices.Sorted(maps.Keys(flat))
+	var out []string
+	for _, p := range slices.Sorted(maps.Keys(flat)) {
+		// A list entry's merge key names the entry; it is no field kept.
+		if !strings.HasSuffix(p, "].name") {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // normalise drops what no author writes and the generated object never

@@ -51,6 +51,9 @@ type Report struct {
 	// NotGenerated are objects of the worker that stay as they are (a
 	// TriggerAuthentication, a second Service).
 	NotGenerated []string `json:"notGenerated,omitempty"`
+	// Notes say what else happened, for example why the escape hatches
+	// were left out.
+	Notes []string `json:"notes,omitempty"`
 	// Error says why the imported service does not generate; nothing is
 	// written for it.
 	Error string `json:"error,omitempty"`
@@ -164,6 +167,9 @@ func (r *Result) Text() string {
 		}
 		for _, p := range rep.EscapeHatch {
 			fmt.Fprintf(&b, "  patch    %s\n", p)
+		}
+		for _, n := range rep.Notes {
+			fmt.Fprintf(&b, "  note     %s\n", n)
 		}
 		for _, n := range rep.NotGenerated {
 			fmt.Fprintf(&b, "  as is    %s\n", n)
