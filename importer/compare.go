@@ -110,11 +110,6 @@ func (m *mapped) generateAndCompare(rep *Report) (*yaml.RNode, error) {
 		rep.Kept += kept
 		rep.Differences = append(rep.Differences, diffs...)
 	}
-	for kind, g := range gen2 {
-		if orig[kind] == nil && kind != "Service" && kind != "ServiceAccount" {
-			_ = g
-		}
-	}
 	if orig["ServiceAccount"] == nil && m.eds.Spec.CreatesServiceAccount() {
 		rep.Differences = append(rep.Differences, Difference{Object: "ServiceAccount " + m.eds.Name, Path: ".", Class: ClassChanged, Reason: "eds-fn generates the ServiceAccount"})
 	}

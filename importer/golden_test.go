@@ -3,7 +3,6 @@ package importer_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -64,8 +63,6 @@ func run(t *testing.T, dir string) (string, string, string) {
 	}
 	return buf.String(), res.Text(), string(js) + "\n"
 }
-
-func TestMain(m *testing.M) { os.Exit(m.Run()) }
 
 // TestAgentExecutorExample imports the example's hand-written manifests:
 // the objects generated from the import are the ones generated from the

@@ -45,16 +45,9 @@ func blockStyle(n *yaml.Node) {
 	if n == nil {
 		return
 	}
-	switch n.Kind {
-	case yaml.ScalarNode:
-		if n.Tag == "!!str" {
-			n.Style = 0
-		} else {
-			n.Style = 0
-		}
-	default:
-		n.Style = 0
-	}
+	// Plain or block style throughout; the encoder still quotes a string
+	// that would read as another type.
+	n.Style = 0
 	for _, c := range n.Content {
 		blockStyle(c)
 	}
