@@ -181,6 +181,19 @@ func container(c corev1.Container) v1alpha1.Container {
 	}
 	if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
 		out.Resources = &v1alpha1.ResourceOverrides{Requests: c.Resources.Requests, Limits: c.Resources.Limits}
+		// The micro preset fills what the original left out; a request
+		// above its limit gets a limit of its own size.
+		merged := v1alpha1.SizedResources(v1alpha1.SizeMicro, out.Resources)
+		for name, req := range c.Resources.Requests {
+			if lim := merged.Limits[name]; req.Cmp(lim) > 0 {
+				if out.Resources.Limits == nil {
+					out.Resources.Limits = corev1.ResourceList{}
+				} else {
+					out.Resources.Limits = maps.Clone(out.Resources.Limits)
+				}
+				out.Resources.Limits[name] = req
+			}
+		}
 	}
 	return out
 }
@@ -260,6 +273,29 @@ func (m *mapped) mapResources(r corev1.ResourceRequirements) {
 		}
 	}
 	s.Resources = &v1alpha1.ResourceOverrides{Requests: r.Requests, Limits: r.Limits}
+	// The preset fills what the original left out: the smallest preset
+	// under which no request exceeds its limit.
+	for _, name := range v1alpha1.SizeNames {
+		if fits(v1alpha1.SizedResources(v1alpha1.Size(name), s.Resources)) {
+			if v1alpha1.Size(name) != v1alpha1.DefaultSize {
+				s.Size = v1alpha1.Size(name)
+			}
+			if fits(v1alpha1.SizedResources(v1alpha1.DefaultSize, s.Resources)) {
+				s.Size = "" // the default fits too: keep the file short
+			}
+			return
+		}
+	}
+}
+
+// fits reports whether no request of r exceeds its limit.
+func fits(r corev1.ResourceRequirements) bool {
+	for name, req := range r.Requests {
+		if lim, ok := r.Limits[name]; ok && req.Cmp(lim) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func qEq(l corev1.ResourceList, name corev1.ResourceName, want resource.Quantity) bool {
