@@ -586,10 +586,6 @@ func (m *mapped) mapMetadata() {
 	}
 }
 
-// natsKeys are the nats-jetstream trigger's parameters the typed fields
-// hold.
-var natsKeys = []string{"natsServerMonitoringEndpoint", "account", "accountID", "stream", "consumer", "useHttps", "lagThreshold", "activationLagThreshold"}
-
 func (m *mapped) mapScaledObject() error {
 	s := &m.eds.Spec
 	spec := dig(m.w.scaledObject.data, "spec")
