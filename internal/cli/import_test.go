@@ -150,3 +150,38 @@ func TestImportOutputAndReport(t *testing.T) {
 		t.Error("the edited file was overwritten")
 	}
 }
+
+// A worker whose imported service does not generate is named with the
+// reason, nothing is written for it, and the others still go through.
+func TestImportDoesNotGenerate(t *testing.T) {
+	in := strings.Replace(lossy, "image: img:1", `image: ""`, 1) + `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ok, namespace: n}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: ok}}
+  template:
+    metadata: {labels: {app.kubernetes.io/name: ok}}
+    spec:
+      containers: [{name: ok, image: "img:2"}]
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: ok-scaler, namespace: n}
+spec:
+  scaleTargetRef: {name: ok}
+  triggers:
+  - type: nats-jetstream
+    metadata: {stream: S, consumer: ok, natsServerMonitoringEndpoint: "nats-headless.nats.svc.cluster.local:8222"}
+`
+	stdout, stderr, code := run(t, in, "import", "-")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr, "not imported Deployment n/w: the imported EventDrivenService does not generate: spec.image") {
+		t.Errorf("the reason is not given:\n%s", stderr)
+	}
+	if !strings.Contains(stdout, "name: ok\n") || strings.Contains(stdout, "name: w\n") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+}
