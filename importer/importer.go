@@ -3,6 +3,7 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -90,8 +91,19 @@ type Refusal struct {
 // Import finds every worker among items and imports it. It never reads the
 // values of Secrets or the data of ConfigMaps.
 func Import(items []*yaml.RNode) Result {
-	objs := readObjects(items)
 	var res Result
+	var objs []*object
+	for _, o := range readObjects(items) {
+		if n := len(objs); n > 0 && objs[n-1].id() == o.id() && objs[n-1].apiVersion == o.apiVersion {
+			// The same file given twice is one object; two different
+			// objects of one name cannot both be applied.
+			if !reflect.DeepEqual(objs[n-1].data, o.data) {
+				res.Refused = append(res.Refused, Refusal{Object: o.id(), Reason: "it is given twice, with different contents: the first one read is imported"})
+			}
+			continue
+		}
+		objs = append(objs, o)
+	}
 	used := map[*object]bool{}
 	for _, o := range objs {
 		if o.kind != "Deployment" || !strings.HasPrefix(o.apiVersion, "apps/") {

@@ -32,6 +32,11 @@ func TestImportStdinAndFiles(t *testing.T) {
 	if fromFile != fromStdin {
 		t.Errorf("a file and stdin give different output:\n%s\n---\n%s", fromFile, fromStdin)
 	}
+	// The same file twice is the same objects once.
+	twice, _, code := run(t, "", "import", corpus+"kubectl-plain/input/worker.yaml", corpus+"kubectl-plain/input")
+	if code != 0 || twice != fromStdin {
+		t.Errorf("the same file given twice: exit %d\n%s", code, twice)
+	}
 	// What it wrote generates.
 	out := filepath.Join(t.TempDir(), "sub.yaml")
 	if err := os.WriteFile(out, []byte(fromStdin), 0o644); err != nil {
