@@ -78,7 +78,7 @@ func NewRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	// a text/template: text/template makes the linker keep every exported
 	// method of every type, which made the binary 40% larger.
 	root.Flags().BoolP("version", "v", false, "version for eds-fn")
-	root.AddCommand(newGenerateCommand(), newVersionCommand(), newInstallCommand())
+	root.AddCommand(newGenerateCommand(), newImportCommand(), newVersionCommand(), newInstallCommand())
 	return root
 }
 
