@@ -2,8 +2,9 @@
 // kustomize code of Flux's kustomize-controller (github.com/fluxcd/pkg/kustomize,
 // the generator of the kustomization.yaml a Flux Kustomization needs and
 // SecureBuild, its build with plugins disabled) and with kubectl's
-// kustomize command (k8s.io/kubectl/pkg/cmd/kustomize), both pinned in this
-// module's go.mod.
+// (k8s.io/kubectl/pkg/cmd/kustomize for "kubectl kustomize", cli-runtime's
+// resource builder for "kubectl apply -k"), all pinned in this module's
+// go.mod.
 //
 // They prove what docs/flux.md and docs/troubleshooting.md tell users:
 // Flux applies the rendered manifests of examples/flux exactly as the
