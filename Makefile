@@ -1,4 +1,4 @@
-# eds-fn: make build | test | conformance | example | check-examples | e2e | generate | docs | bench | image | test-image
+# eds-fn: make build | test | conformance | test-ecosystem | example | check-examples | e2e | generate | docs | bench | image | test-image
 GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -23,6 +23,12 @@ test:
 .PHONY: conformance
 conformance:
 	cd conformance && $(GO) test ./...
+
+## test-ecosystem: ArgoCD's own repo-server and argocd-cmp-server render every ArgoCD example; Flux's build and kubectl's kustomize take the Flux example and refuse generators (ecosystem/: their own modules, docs/e2e.md)
+.PHONY: test-ecosystem
+test-ecosystem:
+	cd ecosystem/flux && $(GO) test ./...
+	cd ecosystem/argocd && $(GO) test ./...
 
 ## example: the real kustomize CLI builds examples/agent-executor with bin/eds-fn on PATH
 example: build $(KUSTOMIZE)
