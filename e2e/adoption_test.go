@@ -181,3 +181,130 @@ func deploymentOf(objs []object) object {
 	}
 	return nil
 }
+
+// serverFields are what an object read back from a cluster carries that a
+// client may not send again.
+var serverFields = []string{"resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink", "ownerReferences"}
+
+// originals reads a corpus case's input files as a cluster would take them:
+// Lists flattened, server-set fields removed.
+func originals(t *testing.T, dir string) []object {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.y*ml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no input in %s: %v", dir, err)
+	}
+	var out []object
+	var add func(o object)
+	add = func(o object) {
+		if kindOf(o) == "List" || strings.HasSuffix(kindOf(o), "List") {
+			for _, it := range list(o, "items") {
+				if m, ok := it.(map[string]any); ok {
+					add(m)
+				}
+			}
+			return
+		}
+		delete(o, "status")
+		if spec, ok := o["spec"].(map[string]any); ok && kindOf(o) == "Service" {
+			// Allocated from the cluster's own range.
+			delete(spec, "clusterIP")
+			delete(spec, "clusterIPs")
+		}
+		if md, ok := o["metadata"].(map[string]any); ok {
+			for _, f := range serverFields {
+				delete(md, f)
+			}
+		}
+		out = append(out, o)
+	}
+	for _, f := range files {
+		objs, err := parseObjects(mustRead(t, f))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, o := range objs {
+			add(o)
+		}
+	}
+	return out
+}
+
+// TestAdoptImportCorpus: every worker of import's corpus (importer/testdata,
+// shaped after public repositories' manifests) is applied as it runs, and
+// then what eds-fn generates from its import is applied over it: no error,
+// no refusal by the API server or KEDA's webhook, the Deployments keep
+// their UIDs.
+func TestAdoptImportCorpus(t *testing.T) {
+	cases, err := filepath.Glob(filepath.Join(repoRoot, "importer", "testdata", "*", "expected.yaml"))
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no import corpus: %v", err)
+	}
+	adopted := 0
+	for _, expected := range cases {
+		dir := filepath.Dir(expected)
+		if !strings.Contains(string(mustRead(t, expected)), "kind: EventDrivenService") {
+			continue // refused, as the golden report says
+		}
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			res, err := runProgram("", nil, nil, edsFnBin, "generate", expected)
+			if err != nil {
+				t.Fatalf("the imported services do not generate: %v", err)
+			}
+			generated, err := parseObjects([]byte(res.stdout))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns := namespaceName("adopt", filepath.Base(dir))
+			ensureNamespace(t, ns)
+			running := inNamespace(originals(t, filepath.Join(dir, "input")), ns)
+			file := filepath.Join(workDir, "adopt", ns+"-running.yaml")
+			writeObjects(t, file, running)
+			if _, err := kubectl(nil, "apply", "-n", ns, "-f", file); err != nil {
+				t.Fatalf("the running worker: %v", err)
+			}
+			uids := map[string]string{}
+			for _, o := range running {
+				if kindOf(o) == "Deployment" {
+					// The documented hand-over of the replica count.
+					c := deepCopy(o)
+					if spec, ok := c["spec"].(map[string]any); ok {
+						delete(spec, "replicas")
+					}
+					hf := filepath.Join(workDir, "adopt", ns+"-"+nameOf(o)+"-handover.yaml")
+					writeObjects(t, hf, []object{c})
+					if _, err := kubectl(nil, "apply", "set-last-applied", "-n", ns, "-f", hf); err != nil {
+						t.Fatalf("handing the replica count of %s over: %v", nameOf(o), err)
+					}
+					live, err := getObject("deployments.apps", ns, nameOf(o))
+					if err != nil {
+						t.Fatal(err)
+					}
+					uids[nameOf(o)] = str(live, "metadata", "uid")
+				}
+			}
+			gf := filepath.Join(workDir, "adopt", ns+"-generated.yaml")
+			writeObjects(t, gf, inNamespace(generated, ns))
+			if res, err := kubectl(nil, "apply", "--validate=strict", "-n", ns, "-f", gf); err != nil {
+				t.Fatalf("applying the generated objects over the running worker: %v\n%s", err, res.stdout)
+			}
+			for _, o := range generated {
+				if kindOf(o) != "Deployment" {
+					continue
+				}
+				live, err := getObject("deployments.apps", ns, nameOf(o))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if u := str(live, "metadata", "uid"); uids[nameOf(o)] == "" || u != uids[nameOf(o)] {
+					t.Errorf("Deployment %s: uid %q before, %q after: not adopted in place", nameOf(o), uids[nameOf(o)], u)
+				}
+				adopted++
+			}
+		})
+	}
+	t.Logf("%d Deployments of the import corpus adopted in place", adopted)
+	if adopted < 8 {
+		t.Errorf("%d Deployments adopted, want the corpus's NATS workers (8 or more)", adopted)
+	}
+}
