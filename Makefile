@@ -1,4 +1,4 @@
-# eds-fn: make build | test | conformance | example | check-examples | e2e | generate | docs | bench | image | test-image
+# eds-fn: make build | test | conformance | example | check-examples | e2e | generate | kube-schemas | docs | bench | image | test-image
 GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -45,6 +45,11 @@ e2e:
 ## generate: regenerate config/crd/, schema/ and docs/api.md from api/v1alpha1 (a test fails when they are stale)
 generate: docs
 	e2e/generate.sh
+
+## kube-schemas: regenerate schema/kubernetes-*/ and schema/keda.sh/, the Kubernetes and KEDA schemas make test validates outputs against, from the module cache (needs python3-yaml; make e2e fails when they are stale)
+.PHONY: kube-schemas
+kube-schemas:
+	e2e/kubeschemas.sh
 
 ## docs: regenerate docs/api.md, the API reference, from the doc comments of api/v1alpha1 (hack/apidocs; a test fails when it is stale)
 docs:
