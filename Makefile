@@ -2,9 +2,14 @@
 GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-# The commit is passed too: Go's own vcs.revision is missing whenever GOFLAGS has -buildvcs=false.
+# The commit is passed too: Go's own vcs.revision is missing from a tree
+# without .git and from a git worktree (Go does not recognise one, golang/go#58218).
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS   := -s -w -X github.com/bizmatters/eds-fn/internal/cli.version=$(VERSION) -X github.com/bizmatters/eds-fn/internal/cli.commit=$(COMMIT)
+# Go records the commit, its time and the module's version (the tag, or a
+# pseudo-version) in the binary when it can, even if GOFLAGS says
+# -buildvcs=false: scanners and the SBOM read them (go version -m).
+BUILDVCS  := -buildvcs=auto
 KUSTOMIZE_VERSION := $(shell $(GO) list -m -f '{{.Version}}' sigs.k8s.io/kustomize/kustomize/v5)
 KUSTOMIZE := $(BIN)/kustomize
 
@@ -12,7 +17,7 @@ KUSTOMIZE := $(BIN)/kustomize
 
 ## build: static eds-fn binary in bin/
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/eds-fn .
+	CGO_ENABLED=0 $(GO) build $(BUILDVCS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/eds-fn .
 
 ## test: every unit, golden and in-process kustomize test
 test:
@@ -89,17 +94,36 @@ PODMAN_STATE      ?= $(BIN)/podman
 REVISION          ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: binaries image test-image
+.PHONY: binaries sbom image test-image
 
 ## binaries: static linux binaries for the image, bin/linux-$$ARCH/eds-fn
 binaries:
 	@set -e; for a in $(IMAGE_ARCHES); do \
 	  echo "go build linux/$$a"; \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/linux-$$a/eds-fn .; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build $(BUILDVCS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/linux-$$a/eds-fn .; \
 	done
 
-## image: bin/eds-fn.oci.tar, an OCI archive of the linux/amd64 + linux/arm64 index, built with podman (hack/podman)
-image: binaries
+## sbom: a CycloneDX SBOM of each image binary, bin/linux-$$ARCH/eds-fn.cdx.json (cyclonedx-gomod, built from tools/cyclonedx-gomod)
+# From the binary itself (go version -m): the modules linked in, with their
+# versions and hashes, the Go standard library, the build settings and the
+# licences found in each module's source (go mod download: the module cache,
+# else the module proxy; eds-fn's own once its version is published). The main module's
+# version is the one Go recorded (the tag, or a pseudo-version); where Go
+# recorded none (a git worktree, a tree without .git) it is $(VERSION). The
+# package URLs take GOOS and GOARCH from go env, hence the platform's in the
+# environment. No serial number and no timestamp: two builds give the same file.
+sbom: binaries
+	@tools/build.sh cyclonedx-gomod
+	@set -e; for a in $(IMAGE_ARCHES); do \
+	  b=$(BIN)/linux-$$a/eds-fn; \
+	  v=$$($(GO) version -m $$b | awk '$$1 == "mod" {print $$3}'); \
+	  if [ "$$v" = "(devel)" ] || [ -z "$$v" ]; then v=$(VERSION); set -- -version $(VERSION); else set --; fi; \
+	  GOOS=linux GOARCH=$$a $(BIN)/cyclonedx-gomod bin -json -licenses -std -noserial -notimestamp "$$@" -output $$b.cdx.json $$b 2>$$b.cdx.log || { cat $$b.cdx.log; exit 1; }; \
+	  echo "$$b.cdx.json: github.com/bizmatters/eds-fn $$v"; \
+	done
+
+## image: bin/eds-fn.oci.tar, an OCI archive of the linux/amd64 + linux/arm64 index, built with podman (hack/podman), and the SBOMs of make sbom
+image: sbom
 	@set -e; eval "$$(hack/podman/setup $(PODMAN_STATE))"; \
 	podman rmi --all --force >/dev/null 2>&1 || true; \
 	podman manifest rm $(IMAGE_NAME) >/dev/null 2>&1 || true; \
