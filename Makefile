@@ -1,4 +1,4 @@
-# eds-fn: make build | test | conformance | example | check-examples | e2e | generate | kube-schemas | docs | bench | image | test-image
+# eds-fn: make build | test | conformance | example | check-examples | e2e | generate | kube-schemas | docs | bench | image | push | test-image
 GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -94,7 +94,7 @@ PODMAN_STATE      ?= $(BIN)/podman
 REVISION          ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: binaries sbom image test-image
+.PHONY: binaries sbom image push test-image
 
 ## binaries: static linux binaries for the image, bin/linux-$$ARCH/eds-fn
 binaries:
@@ -138,6 +138,35 @@ image: sbom
 	  --owner=0 --group=0 --numeric-owner --mode=go-w,a+rX .; \
 	mv $$tmp/eds-fn.oci.tar $(IMAGE_ARCHIVE); \
 	echo "$(IMAGE_ARCHIVE): $(IMAGE_NAME) index $$(sed -n 's/.*"digest":"\([^"]*\)".*/\1/p' $$tmp/layout/index.json)"
+
+## push: push the image of make image to $$IMAGE_REPO:$$VERSION, sign it with $$COSIGN_KEY and attach each platform's SBOM as a signed CycloneDX attestation (cosign, built from tools/cosign)
+# IMAGE_REPO is a repository (ghcr.io/bizmatters/eds-fn), COSIGN_KEY anything
+# "cosign sign --key" takes (a key file, whose password comes from
+# COSIGN_PASSWORD, or a KMS URI); COSIGN_FLAGS go to cosign sign and attest.
+# The index is pushed as make image built it (its digest is the archive's)
+# and signed by digest, with every platform's manifest (--recursive); each
+# platform's manifest gets the SBOM of its own binary. Prints the reference
+# to deploy: IMAGE_REPO@sha256:<index digest>.
+IMAGE_REPO  ?=
+COSIGN_KEY  ?=
+COSIGN_FLAGS ?=
+push:
+	@test -n "$(IMAGE_REPO)" -a -n "$(COSIGN_KEY)" || { echo "make push: set IMAGE_REPO (e.g. ghcr.io/bizmatters/eds-fn) and COSIGN_KEY" >&2; exit 2; }
+	@tools/build.sh cosign
+	@set -e; eval "$$(hack/podman/setup $(PODMAN_STATE))"; \
+	tmp=$$(mktemp -d $(BIN)/push.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	podman manifest push --quiet --all --format oci --digestfile $$tmp/digest $(IMAGE_NAME) docker://$(IMAGE_REPO):$(VERSION); \
+	ref=$(IMAGE_REPO)@$$(cat $$tmp/digest); \
+	$(BIN)/cosign sign --yes --recursive --key $(COSIGN_KEY) $(COSIGN_FLAGS) $$ref; \
+	podman manifest inspect $$ref > $$tmp/index.json; \
+	for a in $(IMAGE_ARCHES); do \
+	  d=$$(awk -v a=$$a '/"digest"/ {gsub(/[",]/, "", $$2); d = $$2} /"architecture"/ {gsub(/[",]/, "", $$2); if ($$2 == a) print d}' $$tmp/index.json); \
+	  test -n "$$d" || { echo "make push: no linux/$$a manifest in $$ref" >&2; exit 1; }; \
+	  $(BIN)/cosign attest --yes --key $(COSIGN_KEY) $(COSIGN_FLAGS) --type cyclonedx \
+	    --predicate $(BIN)/linux-$$a/eds-fn.cdx.json $(IMAGE_REPO)@$$d; \
+	  echo "linux/$$a: $(IMAGE_REPO)@$$d (SBOM attested)"; \
+	done; \
+	echo "pushed and signed: $$ref"
 
 ## test-image: the image as kustomize, kpt, orchestrators and ArgoCD run it (podman; examples/image_test.go)
 test-image:
