@@ -41,8 +41,8 @@ for tool in "$@"; do
 	echo "tools/build.sh: building $tool ($pkg) ..." >&2
 	start=$SECONDS
 	rm -f "$BIN/.$tool.stamp"
-	(cd "$dir" && GOFLAGS=-mod=readonly go build -o "$BIN/$tool.tmp" "$pkg")
-	mv "$BIN/$tool.tmp" "$BIN/$tool"
+	(cd "$dir" && GOFLAGS=-mod=readonly go build -o "$BIN/$tool.tmp.$$" "$pkg")
+	mv "$BIN/$tool.tmp.$$" "$BIN/$tool"
 	echo "$stamp" >"$BIN/.$tool.stamp"
 	echo "tools/build.sh: built $tool in $((SECONDS - start))s" >&2
 done
