@@ -168,6 +168,8 @@ push:
 	done; \
 	echo "pushed and signed: $$ref"
 
-## test-image: the image as kustomize, kpt, orchestrators and ArgoCD run it (podman; examples/image_test.go)
+## test-image: the image as kustomize, kpt, orchestrators and ArgoCD run it, from its archive and from a loopback registry, signed and with its SBOMs (podman, docker-registry, cosign; examples/image*_test.go)
+# cosign is built first (about 7 minutes cold), outside go test's time limit.
 test-image:
-	$(GO) test -tags image -count=1 -run '^TestImage' ./examples/
+	@tools/build.sh cosign cyclonedx-gomod
+	$(GO) test -tags image -count=1 -timeout 30m -run '^TestImage' ./examples/
