@@ -40,7 +40,7 @@ import (
 //     "image: <registry>/eds-fn@sha256:<index>" pulls the image and leaves
 //     examples/kpt/expected;
 //   - kustomize's container mode pulls it (through a docker script running
-//     podman) and builds examples into their expected-output.yaml;
+//     podman) and builds every example into its expected-output.yaml;
 //   - another image pushed under the same tag fails verification by tag,
 //     while the signed digest still verifies.
 //
@@ -209,9 +209,7 @@ func TestImageFromRegistry(t *testing.T) {
 		copyDir(t, ".", containers)
 		toContainerFunctions(t, containers, image)
 		kustomize := kustomizeCLI(t)
-		// A generator and the transformer; TestImageKustomizeContainerMode
-		// runs every example from the same image (the same index digest).
-		for _, dir := range []string{"agent-executor", "nats-headless"} {
+		for _, dir := range exampleDirs(t) {
 			got, _ := runKustomize(t, kustomize, filepath.Join(containers, dir), shim)
 			if diff := cmp.Diff(mustRead(t, filepath.Join(dir, "expected-output.yaml")), got); diff != "" {
 				t.Errorf("%s: container mode with %s differs from expected-output.yaml (-want +got):\n%s", dir, image, diff)
@@ -342,9 +340,16 @@ func registryDigest(t *testing.T, reg, repo, tag string) string {
 }
 
 // freshStore is an empty podman store that knows reg as an insecure registry.
+// Its path is short: under a test's long TempDir, the container's attach
+// socket path is too long for a Unix socket and every run waits 20 seconds.
 func freshStore(t *testing.T, reg string) []string {
 	t.Helper()
-	env, err := podmanStore(filepath.Join(t.TempDir(), "store"), reg)
+	dir, err := os.MkdirTemp("", "eds-fn-store-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	env, err := podmanStore(dir, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
