@@ -6,9 +6,13 @@
 # built: a stamp beside it holds the hash of the module's go.mod and go.sum,
 # the package and the Go version. Prints nothing when every tool is current.
 #
-#   cyclonedx-gomod  the SBOM of the image binaries (make image), under a minute cold
-#   cosign           signs and verifies the pushed image (make push, make test-image),
-#                    about 7 minutes cold on 2 cores
+#   cyclonedx-gomod  the SBOM of the image binaries (make image)
+#   cosign           signs and verifies the pushed image (make push, make test-image)
+#
+# On 2 cores with an empty Go build cache cosign takes about 7 minutes (15 with
+# other builds sharing the cores) and cyclonedx-gomod 1 to 2; with a warm build
+# cache and no bin/ (a fresh checkout) they relink in about 40 and 5 seconds;
+# when current, this returns at once.
 set -euo pipefail
 
 TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
