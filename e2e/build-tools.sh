@@ -69,8 +69,10 @@ for tool in "$@"; do
 	echo "build-tools.sh: building $tool ($pkg) ..." >&2
 	start=$SECONDS
 	rm -f "$BIN/.$tool.stamp"
-	(cd "$dir" && go build -ldflags="$ldflags" -o "$BIN/$tool.tmp" "$pkg")
-	mv "$BIN/$tool.tmp" "$BIN/$tool"
+	# A temporary name of this process's own: make test's packages may build
+	# the same tool at once (kubeconform), and mv replaces it atomically.
+	(cd "$dir" && go build -ldflags="$ldflags" -o "$BIN/$tool.tmp.$$" "$pkg")
+	mv "$BIN/$tool.tmp.$$" "$BIN/$tool"
 	echo "$stamp" >"$BIN/.$tool.stamp"
 	echo "build-tools.sh: built $tool in $((SECONDS - start))s" >&2
 done

@@ -7,8 +7,8 @@
 # build tag e2e. Extra arguments go to go test, e.g. ./run.sh -run TestKEDA.
 #
 # Needs root (KEDA runs under unshare -m with its own /etc/hosts), nats-server
-# (Debian: apt-get install nats-server), Go and the Go module proxy. It
-# installs nothing itself.
+# and python3-yaml (Debian: apt-get install nats-server python3-yaml), Go and
+# the Go module proxy. It installs nothing itself.
 set -euo pipefail
 
 E2E="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,9 +18,13 @@ missing=()
 for prog in go nats-server unshare mount; do
 	command -v "$prog" >/dev/null 2>&1 || missing+=("$prog")
 done
+# kubeschemas.sh (TestKubeSchemasUpToDate) runs kubeconform's own Python script.
+if ! { /usr/bin/python3 -c 'import yaml' || python3 -c 'import yaml'; } 2>/dev/null; then
+	missing+=("python3-yaml")
+fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "e2e/run.sh: missing: ${missing[*]}" >&2
-	echo "e2e/run.sh: on Debian: apt-get install -y nats-server util-linux mount" >&2
+	echo "e2e/run.sh: on Debian: apt-get install -y nats-server util-linux mount python3-yaml" >&2
 	exit 1
 fi
 if [ "$(id -u)" != 0 ]; then

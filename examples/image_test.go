@@ -38,8 +38,11 @@ var (
 // environment of the store the archive was loaded into (testImage).
 type builtImage struct {
 	archive string
-	env     []string // CONTAINERS_CONF, CONTAINERS_STORAGE_CONF
-	build   string   // make's output
+	env     []string          // CONTAINERS_CONF, CONTAINERS_STORAGE_CONF
+	build   string            // make's output
+	version string            // the VERSION make used: the image is localhost/eds-fn:<version> in its store
+	store   string            // make's podman store (PODMAN_STATE), which holds that image
+	sboms   map[string][]byte // arch → bin/linux-<arch>/eds-fn.cdx.json as this build wrote it
 }
 
 func init() {
@@ -64,18 +67,19 @@ func podmanBinary(t *testing.T) string {
 }
 
 // podmanStore writes podman's settings (hack/podman) for a store in dir and
-// returns the environment that selects them.
-func podmanStore(dir string) ([]string, error) {
-	out, err := exec.Command(filepath.Join(testutil.RepoRoot(), "hack/podman/setup"), dir).Output()
+// returns the environment that selects them; with a registry (host:port),
+// also the registries.conf that marks it insecure.
+func podmanStore(dir string, registry ...string) ([]string, error) {
+	out, err := exec.Command(filepath.Join(testutil.RepoRoot(), "hack/podman/setup"), append([]string{dir}, registry...)...).Output()
 	if err != nil {
 		return nil, fmt.Errorf("hack/podman/setup: %w", err)
 	}
-	// export CONTAINERS_CONF='...' CONTAINERS_STORAGE_CONF='...'
+	// export CONTAINERS_CONF='...' CONTAINERS_STORAGE_CONF='...' [CONTAINERS_REGISTRIES_CONF='...']
 	var env []string
 	for _, f := range strings.Fields(strings.TrimPrefix(strings.TrimSpace(string(out)), "export ")) {
 		env = append(env, strings.ReplaceAll(f, "'", ""))
 	}
-	if len(env) != 2 {
+	if len(env) != 2+len(registry) {
 		return nil, fmt.Errorf("hack/podman/setup printed %q", out)
 	}
 	return env, nil
@@ -107,6 +111,20 @@ func theImage(t *testing.T) builtImage {
 		image.archive, image.build, imageErr = makeImage(filepath.Join(imageTmp, "build"))
 		if imageErr != nil {
 			return
+		}
+		image.store = filepath.Join(imageTmp, "build", "podman")
+		// ".../eds-fn.oci.tar: localhost/eds-fn:<version> index sha256:..."
+		m := regexp.MustCompile(`: localhost/eds-fn:(\S+) index sha256:`).FindStringSubmatch(image.build)
+		if m == nil {
+			imageErr = fmt.Errorf("make image did not name its image:\n%s", image.build)
+			return
+		}
+		image.version = m[1]
+		image.sboms = map[string][]byte{}
+		for _, arch := range []string{"amd64", "arm64"} {
+			if image.sboms[arch], imageErr = os.ReadFile(sbomFile(arch)); imageErr != nil {
+				return
+			}
 		}
 		image.env, imageErr = podmanStore(filepath.Join(imageTmp, "store"))
 		if imageErr != nil {
@@ -156,6 +174,11 @@ func TestImageReproducible(t *testing.T) {
 	}
 	if sumFile(t, first.archive) != sumFile(t, archive) {
 		t.Errorf("the two archives differ in bytes")
+	}
+	for arch, sbom := range first.sboms {
+		if !bytes.Equal(sbom, []byte(mustRead(t, sbomFile(arch)))) {
+			t.Errorf("the SBOMs of linux/%s differ between two builds", arch)
+		}
 	}
 	t.Logf("index %s; %s", a.indexDigest, strings.Join(a.manifestDigests(), "; "))
 }
@@ -265,7 +288,7 @@ func TestImageKustomizeContainerMode(t *testing.T) {
 	}
 	containers := t.TempDir()
 	copyDir(t, ".", containers)
-	rewritten := toContainerFunctions(t, containers)
+	rewritten := toContainerFunctions(t, containers, testImage)
 
 	dirs := exampleDirs(t)
 	for _, dir := range dirs {
@@ -323,11 +346,11 @@ func TestImageKptRender(t *testing.T) {
 }
 
 // toContainerFunctions rewrites every "exec: path: eds-fn" function
-// annotation under root into "container: image: testImage" and returns how
+// annotation under root into "container: image: <image>" and returns how
 // many it rewrote in each example (by its first directory: overlays/base
 // counts for overlays/production). A function annotation left in another
 // form fails the test: it would silently not run in container mode.
-func toContainerFunctions(t *testing.T, root string) map[string]int {
+func toContainerFunctions(t *testing.T, root, image string) map[string]int {
 	t.Helper()
 	execFn := regexp.MustCompile(`(?m)^(\s+)exec:\n(\s+)path: eds-fn\n`)
 	counts := map[string]int{}
@@ -340,7 +363,7 @@ func toContainerFunctions(t *testing.T, root string) map[string]int {
 			return err
 		}
 		rel, _ := filepath.Rel(root, p)
-		out := execFn.ReplaceAll(b, []byte("${1}container:\n${2}image: "+testImage+"\n"))
+		out := execFn.ReplaceAll(b, []byte("${1}container:\n${2}image: "+image+"\n"))
 		if bytes.Contains(out, []byte("exec:")) {
 			t.Errorf("%s has an exec function this test cannot turn into a container; write its container variant", rel)
 		}
