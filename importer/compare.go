@@ -301,18 +301,7 @@ func tcpPortOf(p *corev1.Probe) *intstr.IntOrString {
 // what eds-fn owns or changes by design, and nothing the generated one
 // already has.
 func (m *mapped) deploymentPatch(orig, gen map[string]any) map[string]any {
-	gj, _ := json.Marshal(gen)
-	oj, _ := json.Marshal(orig)
-	data, err := strategicpatch.CreateTwoWayMergePatch(gj, oj, &appsv1.Deployment{})
-	if err != nil {
-		return nil
-	}
-	var p map[string]any
-	if json.Unmarshal(data, &p) != nil {
-		return nil
-	}
-	delete(p, "metadata")
-	delete(p, "status")
+	p := specPatch(orig, gen, &appsv1.Deployment{})
 	spec, _ := p["spec"].(map[string]any)
 	if spec == nil {
 		return nil
@@ -346,17 +335,12 @@ func (m *mapped) deploymentPatch(orig, gen map[string]any) map[string]any {
 	return out
 }
 
-func hasKey(m map[string]string, k string) bool {
-	_, ok := m[k]
-	return ok
-}
-
-// servicePatch keeps the Service's fields that eds-fn does not set, other
-// than its ports and selector.
-func servicePatch(orig, gen map[string]any) map[string]any {
+// specPatch is the strategic-merge patch from gen to orig, objects of the
+// type of schema, without metadata and status; nil when there is none.
+func specPatch(orig, gen map[string]any, schema any) map[string]any {
 	gj, _ := json.Marshal(gen)
 	oj, _ := json.Marshal(orig)
-	data, err := strategicpatch.CreateTwoWayMergePatch(gj, oj, &corev1.Service{})
+	data, err := strategicpatch.CreateTwoWayMergePatch(gj, oj, schema)
 	if err != nil {
 		return nil
 	}
@@ -366,6 +350,18 @@ func servicePatch(orig, gen map[string]any) map[string]any {
 	}
 	delete(p, "metadata")
 	delete(p, "status")
+	return p
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// servicePatch keeps the Service's fields that eds-fn does not set, other
+// than its ports and selector.
+func servicePatch(orig, gen map[string]any) map[string]any {
+	p := specPatch(orig, gen, &corev1.Service{})
 	if spec, ok := p["spec"].(map[string]any); ok {
 		delete(spec, "selector")
 		delete(spec, "ports")
