@@ -80,8 +80,21 @@ func runMode() int {
 		log.Print("stopping: no more fetches; finishing the in-flight message")
 	}()
 
-	// Serve the probes before connecting: /health must answer while NATS is
-	// still coming up, or the kubelet would restart a healthy pod.
+	// connect returns at once and keeps trying in the background, so the
+	// probes below are served while NATS is still coming up: /health must
+	// answer then, or the kubelet would restart a healthy pod. (w.nc is set
+	// before the server starts: the /ready handler reads it.)
+	nc, closed, err := connect(env.URL, "eds-worker "+w.pod)
+	if err != nil {
+		log.Printf("NATS_URL %q: %v", env.URL, err)
+		return 1
+	}
+	w.nc = nc
+	if w.js, err = jetstream.New(nc); err != nil {
+		log.Print(err)
+		return 1
+	}
+
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		log.Print(err)
@@ -95,17 +108,6 @@ func runMode() int {
 	}()
 	log.Printf("pod %s, uid %d: serving /health and /ready on %s; stream %s, consumer %s, work time %s",
 		w.pod, os.Getuid(), ln.Addr(), env.Stream, env.Consumer, w.workTime)
-
-	nc, closed, err := connect(env.URL, "eds-worker "+w.pod)
-	if err != nil {
-		log.Printf("NATS_URL %q: %v", env.URL, err)
-		return 1
-	}
-	w.nc = nc
-	if w.js, err = jetstream.New(nc); err != nil {
-		log.Print(err)
-		return 1
-	}
 
 	if err := w.bind(ctx); err == nil {
 		statusDone := make(chan struct{})
