@@ -11,8 +11,12 @@
 //	                                 serves /health and /ready on :8080
 //	eds-worker migrate SECRET_ENV... the init container: checks the secrets
 //	                                 arrived, writes the migration marker
-//	bash -c SCRIPT                   (invoked through /bin/bash) re-executes
-//	                                 busybox sh, see bashShim
+//	eds-worker pause                 the pod sandbox's process: waits for a
+//	                                 signal (the node has no registry to pull
+//	                                 registry.k8s.io/pause from)
+//	node ...                         (invoked as node) run: the http-worker
+//	                                 example starts `node dist/main.js`, and
+//	                                 in the test image node is this worker
 //
 // Environment: NATS_URL, NATS_STREAM_NAME, NATS_CONSUMER_GROUP (set by
 // eds-fn); optional WORKER_LISTEN (default ":8080"), WORKER_WORK_TIME (Go
@@ -33,38 +37,17 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"syscall"
 )
 
-// busyboxPath is the static busybox of the worker image.
-const busyboxPath = "/bin/busybox"
-
 func main() {
-	if filepath.Base(os.Args[0]) == "bash" {
-		bashShim(os.Args[1:])
+	if filepath.Base(os.Args[0]) == "node" {
+		// `node dist/main.js --mode=...`: the team's program is this one.
+		os.Exit(runMode())
 	}
 	os.Exit(realMain(os.Args[1:]))
-}
-
-// bashShim replaces the process with busybox sh. The example's init
-// container runs `/bin/bash -c "cd /app && ./scripts/ci/run-migrations.sh"`
-// and eds-fn passes that command through unchanged, but the image is FROM
-// scratch: there is no static bash to put in it, and Debian's busybox-static
-// has an `sh` applet and no `bash` one. So /bin/bash is a link to this
-// binary, and when it is started under that name it becomes `busybox sh`
-// with the same arguments: `-c SCRIPT` means the same to both shells.
-func bashShim(args []string) {
-	argv := shimArgv(args)
-	err := syscall.Exec(busyboxPath, argv, os.Environ())
-	fmt.Fprintf(os.Stderr, "eds-worker: bash shim: exec %s: %v\n", busyboxPath, err)
-	os.Exit(127)
-}
-
-// shimArgv is busybox's argv for the bash arguments args: argv[0] "sh"
-// selects busybox's sh applet.
-func shimArgv(args []string) []string {
-	return append([]string{"sh"}, args...)
 }
 
 func realMain(args []string) int {
@@ -81,8 +64,19 @@ func realMain(args []string) int {
 		return runMode()
 	case "migrate":
 		return migrateMode(args)
+	case "pause":
+		return pauseMode()
 	default:
-		fmt.Fprintf(os.Stderr, "eds-worker: unknown mode %q\nusage: eds-worker [run] | eds-worker migrate SECRET_ENV...\n", mode)
+		fmt.Fprintf(os.Stderr, "eds-worker: unknown mode %q\nusage: eds-worker [run] | eds-worker migrate SECRET_ENV... | eds-worker pause\n", mode)
 		return 2
 	}
+}
+
+// pauseMode holds a pod's namespaces, as the pause container does: it waits
+// for SIGTERM or SIGINT and exits 0.
+func pauseMode() int {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	<-sigs
+	return 0
 }

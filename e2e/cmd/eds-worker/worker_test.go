@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,13 +9,9 @@ import (
 )
 
 // TestMain lets tests run this package's main as a subprocess (see
-// nats_e2e_test.go): with EDS_WORKER_MAIN=1 the test binary is eds-worker,
-// including the bash shim when started under the name "bash".
+// nats_e2e_test.go): with EDS_WORKER_MAIN=1 the test binary is eds-worker.
 func TestMain(m *testing.M) {
 	if os.Getenv("EDS_WORKER_MAIN") == "1" {
-		if filepath.Base(os.Args[0]) == "bash" {
-			bashShim(os.Args[1:])
-		}
 		os.Exit(realMain(os.Args[1:]))
 	}
 	os.Exit(m.Run())
@@ -132,14 +127,6 @@ func TestModes(t *testing.T) {
 	t.Setenv("NATS_URL", "")
 	if got := realMain(nil); got != 1 {
 		t.Errorf("run without NATS_URL: %d, want 1", got)
-	}
-}
-
-func TestShimArgv(t *testing.T) {
-	got := shimArgv([]string{"-c", "cd /app && ./scripts/ci/run-migrations.sh"})
-	want := []string{"sh", "-c", "cd /app && ./scripts/ci/run-migrations.sh"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("shimArgv = %q, want %q", got, want)
 	}
 }
 

@@ -48,11 +48,19 @@ func blob(t *testing.T, files map[string][]byte, d Descriptor) []byte {
 }
 
 func TestWorkerImage(t *testing.T) {
-	worker, busybox := []byte("\x7fELF worker"), []byte("\x7fELF busybox")
-	img, digest, err := WorkerImage(worker, busybox, "localhost/eds-worker:v1")
+	worker := []byte("\x7fELF worker")
+	programs := []File{
+		{Path: "/bin/bash", Mode: 0o755, Data: []byte("\x7fELF bash")},
+		{Path: "/lib/x86_64-linux-gnu/libc.so.6", Mode: 0o755, Data: []byte("\x7fELF libc")},
+		{Path: "/bin/sh", Mode: 0o755, Data: []byte("\x7fELF dash")},
+		{Path: "/lib/x86_64-linux-gnu/libc.so.6", Mode: 0o755, Data: []byte("\x7fELF libc")}, // shared: kept once
+	}
+	var buf bytes.Buffer
+	digest, err := Write(&buf, "localhost/eds-worker:v1", WorkerFiles(worker, programs...), WorkerConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
+	img := buf.Bytes()
 	outer, files := readTar(t, img)
 	var names0 []string
 	for _, h := range outer {
@@ -119,9 +127,15 @@ func TestWorkerImage(t *testing.T) {
 		"app/scripts/ci/":                  {tar.TypeDir, 0o755, ""},
 		"app/scripts/ci/run-migrations.sh": {tar.TypeReg, 0o755, ""},
 		"bin/":                             {tar.TypeDir, 0o755, ""},
-		"bin/bash":                         {tar.TypeSymlink, 0o777, "/eds-worker"},
-		"bin/busybox":                      {tar.TypeReg, 0o755, ""},
-		"bin/sh":                           {tar.TypeSymlink, 0o777, "busybox"},
+		"bin/bash":                         {tar.TypeReg, 0o755, ""},
+		"bin/sh":                           {tar.TypeReg, 0o755, ""},
+		"lib/":                             {tar.TypeDir, 0o755, ""},
+		"lib/x86_64-linux-gnu/":            {tar.TypeDir, 0o755, ""},
+		"lib/x86_64-linux-gnu/libc.so.6":   {tar.TypeReg, 0o755, ""},
+		"usr/":                             {tar.TypeDir, 0o755, ""},
+		"usr/local/":                       {tar.TypeDir, 0o755, ""},
+		"usr/local/bin/":                   {tar.TypeDir, 0o755, ""},
+		"usr/local/bin/node":               {tar.TypeSymlink, 0o777, "/eds-worker"},
 		"eds-worker":                       {tar.TypeReg, 0o755, ""},
 		"etc/":                             {tar.TypeDir, 0o755, ""},
 		"etc/group":                        {tar.TypeReg, 0o644, ""},
@@ -139,7 +153,7 @@ func TestWorkerImage(t *testing.T) {
 	if !sort.StringsAreSorted(names) {
 		t.Errorf("layer entries not sorted: %v", names)
 	}
-	if !bytes.Equal(layer["eds-worker"], worker) || !bytes.Equal(layer["bin/busybox"], busybox) || string(layer["app/scripts/ci/run-migrations.sh"]) != MigrationScript {
+	if !bytes.Equal(layer["eds-worker"], worker) || string(layer["bin/sh"]) != "\x7fELF dash" || string(layer["app/scripts/ci/run-migrations.sh"]) != MigrationScript {
 		t.Error("file contents differ")
 	}
 	if !strings.Contains(string(layer["etc/passwd"]), "app:x:65532:65532:") || !strings.Contains(string(layer["etc/group"]), "app:x:65532:") {
@@ -148,11 +162,13 @@ func TestWorkerImage(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	files := WorkerFiles([]byte("w"), []byte("b"))
-	a, da, err := WorkerImage([]byte("w"), []byte("b"), "localhost/eds-worker:v1")
+	files := WorkerFiles([]byte("w"), File{Path: "/bin/sh", Mode: 0o755, Data: []byte("sh")})
+	var a0 bytes.Buffer
+	da, err := Write(&a0, "localhost/eds-worker:v1", files, WorkerConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
+	a := a0.Bytes()
 	// The same files in another order give the same bytes.
 	for i, j := 0, len(files)-1; i < j; i, j = i+1, j-1 {
 		files[i], files[j] = files[j], files[i]
@@ -166,8 +182,14 @@ func TestDeterministic(t *testing.T) {
 		t.Errorf("same input, different output: %s, %s", da, db)
 	}
 	// Another content, another digest; another name, the same manifest.
-	_, dc, _ := WorkerImage([]byte("w2"), []byte("b"), "localhost/eds-worker:v1")
-	_, dd, _ := WorkerImage([]byte("w"), []byte("b"), "localhost/eds-worker:v2")
+	write := func(worker, ref string) string {
+		d, err := Write(io.Discard, ref, WorkerFiles([]byte(worker), File{Path: "/bin/sh", Mode: 0o755, Data: []byte("sh")}), WorkerConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	dc, dd := write("w2", "localhost/eds-worker:v1"), write("w", "localhost/eds-worker:v2")
 	if dc == da || dd != da {
 		t.Errorf("digests %s %s %s", da, dc, dd)
 	}
@@ -195,5 +217,28 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := Write(io.Discard, "localhost:5000/eds-worker:v1", nil, Config{}); err != nil {
 		t.Errorf("registry with port: %v", err)
+	}
+}
+
+// TestHostProgram copies this machine's bash with what it needs to run: its
+// libraries and the dynamic loader, at the paths ldd gives.
+func TestHostProgram(t *testing.T) {
+	files, err := HostProgram("bash", "/bin/bash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files[0].Path != "/bin/bash" || len(files[0].Data) == 0 {
+		t.Fatalf("first file %s (%d bytes)", files[0].Path, len(files[0].Data))
+	}
+	var libc, loader bool
+	for _, f := range files[1:] {
+		libc = libc || strings.Contains(f.Path, "/libc.so")
+		loader = loader || strings.Contains(f.Path, "/ld-linux")
+		if !strings.HasPrefix(f.Path, "/") || len(f.Data) == 0 {
+			t.Errorf("%s: %d bytes", f.Path, len(f.Data))
+		}
+	}
+	if !libc || !loader {
+		t.Errorf("bash without libc (%t) or the loader (%t): %d files", libc, loader, len(files))
 	}
 }
