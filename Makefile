@@ -1,4 +1,4 @@
-# eds-fn: make build | test | conformance | test-ecosystem | example | check-examples | e2e | generate | kube-schemas | docs | bench | image | push | test-image
+# eds-fn: make build | test | conformance | test-ecosystem | example | check-examples | e2e | e2e-node | generate | kube-schemas | docs | bench | image | push | test-image
 GO        ?= go
 BIN       := $(CURDIR)/bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -13,7 +13,7 @@ BUILDVCS  := -buildvcs=auto
 KUSTOMIZE_VERSION := $(shell $(GO) list -m -f '{{.Version}}' sigs.k8s.io/kustomize/kustomize/v5)
 KUSTOMIZE := $(BIN)/kustomize
 
-.PHONY: build test example check-examples e2e generate docs fmt tidy clean
+.PHONY: build test example check-examples e2e e2e-node generate docs fmt tidy clean
 
 ## build: static eds-fn binary in bin/
 build:
@@ -52,6 +52,10 @@ check-examples: build $(KUSTOMIZE)
 ## e2e: the end-to-end suite: etcd, kube-apiserver, KEDA and nats-server on loopback (e2e/README.md)
 e2e:
 	e2e/run.sh
+
+## e2e-node: the generated workers as pods on a real node: kubelet, containerd, the controllers, CoreDNS and KEDA's metrics adapter in namespaces of the suite's own (e2e/README.md)
+e2e-node:
+	E2E_NODE=1 e2e/run.sh
 
 ## generate: regenerate config/crd/, schema/ and docs/api.md from api/v1alpha1 (a test fails when they are stale)
 generate: docs

@@ -29,8 +29,16 @@ declare -A TOOLS=(
 	[nats-server-2.12.7]="nats-2.12.7 github.com/nats-io/nats-server/v2"
 	[nats-server-2.15]="nats-2.15 github.com/nats-io/nats-server/v2"
 	[keda-webhooks]="keda github.com/kedacore/keda/v2/cmd/webhooks"
+	# The node suite (node_test.go): a kubelet and the controllers that act
+	# on what the API server stores, KEDA's metrics adapter for the HPA, and
+	# CoreDNS for the pods' cluster.local names.
+	[kubelet]="k8s k8s.io/kubernetes/cmd/kubelet"
+	[kube-controller-manager]="k8s k8s.io/kubernetes/cmd/kube-controller-manager"
+	[kube-scheduler]="k8s k8s.io/kubernetes/cmd/kube-scheduler"
+	[keda-adapter]="keda github.com/kedacore/keda/v2/cmd/adapter"
+	[coredns]="coredns github.com/bizmatters/eds-fn/e2e/tools/coredns/cmd/coredns"
 )
-ORDER=(etcd controller-gen kubeconform kustomize kubectl kube-apiserver keda-operator nats-server-2.10 nats-server-2.12 nats-server-2.12.7 nats-server-2.15 keda-webhooks)
+ORDER=(etcd controller-gen kubeconform kustomize kubectl kube-apiserver keda-operator nats-server-2.10 nats-server-2.12 nats-server-2.12.7 nats-server-2.15 keda-webhooks kubelet kube-controller-manager kube-scheduler keda-adapter coredns)
 
 if [ $# -eq 0 ]; then
 	set -- "${ORDER[@]}"
@@ -48,7 +56,7 @@ for tool in "$@"; do
 	pkg="${spec#* }"
 	ldflags=""
 	case "$tool" in
-	kube-apiserver | kubectl)
+	kube-apiserver | kubectl | kubelet | kube-controller-manager | kube-scheduler)
 		# A plain go build reports v0.0.0-master, which kubectl version and
 		# KEDA's server-version check cannot parse: stamp the real version.
 		v="$(cd "$dir" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
@@ -58,7 +66,7 @@ for tool in "$@"; do
 			ldflags+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
 		done
 		;;
-	keda-operator | keda-webhooks)
+	keda-operator | keda-webhooks | keda-adapter)
 		ldflags="-X github.com/kedacore/keda/v2/version.Version=$(cd "$dir" && go list -m -f '{{.Version}}' github.com/kedacore/keda/v2)"
 		;;
 	esac

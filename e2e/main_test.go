@@ -40,7 +40,9 @@ var (
 	edsFnBin   string // bin/eds-fn
 	workDir    string // temporary: data dirs, certificates, logs, rendered manifests
 	kubeconfig string
-	natsURL    string // nats://127.0.0.1:PORT
+	// kube-apiserver's address and its self-signed serving certificate
+	apiServerURL, apiServerCA string
+	natsURL                   string // nats://127.0.0.1:PORT
 
 	processesMu sync.Mutex
 	processes   []*process
@@ -54,6 +56,9 @@ func runMain(m *testing.M) (code int) {
 	if err := configure(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
 		return 1
+	}
+	if nodeMode && os.Getenv(nodeInsideEnv) == "" {
+		return runInNodeNamespaces()
 	}
 	var err error
 	workDir, err = os.MkdirTemp("", "eds-fn-e2e-")
@@ -86,11 +91,23 @@ func runMain(m *testing.M) (code int) {
 	}()
 
 	start := time.Now()
+	if nodeMode {
+		if err := prepareNodeNamespaces(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: the node's namespaces: %v\n", err)
+			return 1
+		}
+	}
 	if err := startControlPlane(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: FAIL: the control plane did not start: %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "e2e: etcd, kube-apiserver, nats-server and KEDA are up (%s)\n", time.Since(start).Round(time.Second))
+	if nodeMode {
+		if err := startNode(apiServerURL, apiServerCA); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: the node did not start: %v\n", err)
+			return 1
+		}
+	}
 	code = m.Run()
 	printAdmissionWarnings()
 	return code
@@ -123,6 +140,9 @@ func configure() error {
 	edsFnBin = filepath.Join(repoRoot, "bin", "eds-fn")
 	if _, err := os.Stat(edsFnBin); err != nil {
 		missing = append(missing, edsFnBin+" (go build -o bin/eds-fn .)")
+	}
+	if nodeMode {
+		missing = append(missing, missingNodePrograms()...)
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("missing programs (run e2e/run.sh, which builds them): %s", strings.Join(missing, ", "))
@@ -307,8 +327,19 @@ func startControlPlane() error {
 	if err != nil {
 		return err
 	}
+	tokenLines := token + ",admin,admin-uid,system:masters\n"
+	authz := "--authorization-mode=RBAC"
+	var nodeFlags []string
+	if nodeMode {
+		var nodeToken string
+		if nodeFlags, nodeToken, err = nodeAPIServerFlags(); err != nil {
+			return err
+		}
+		tokenLines += nodeToken
+		authz = "--authorization-mode=Node,RBAC"
+	}
 	tokens := filepath.Join(workDir, "tokens.csv")
-	if err := os.WriteFile(tokens, []byte(token+",admin,admin-uid,system:masters\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokens, []byte(tokenLines), 0o600); err != nil {
 		return err
 	}
 	saKey, saPub, err := writeServiceAccountKeys()
@@ -320,23 +351,24 @@ func startControlPlane() error {
 		return err
 	}
 	certDir := filepath.Join(workDir, "apiserver-certs")
-	apiserver, err := startProcess("kube-apiserver", nil, filepath.Join(toolsBin, "kube-apiserver"),
-		"--etcd-servers="+etcdURL,
+	apiserver, err := startProcess("kube-apiserver", nil, append([]string{filepath.Join(toolsBin, "kube-apiserver"),
+		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		fmt.Sprintf("--secure-port=%d", apiPort),
-		"--cert-dir="+certDir,
-		"--token-auth-file="+tokens,
-		"--authorization-mode=RBAC",
+		"--cert-dir=" + certDir,
+		"--token-auth-file=" + tokens,
+		authz,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+saPub,
-		"--service-account-signing-key-file="+saKey,
+		"--service-account-key-file=" + saPub,
+		"--service-account-signing-key-file=" + saKey,
 		"--service-cluster-ip-range=10.96.0.0/24",
 		"--endpoint-reconciler-type=none",
-		"--allow-privileged=true")
+		"--allow-privileged=true"}, nodeFlags...)...)
 	if err != nil {
 		return err
 	}
 	apiURL := fmt.Sprintf("https://127.0.0.1:%d", apiPort)
+	apiServerURL, apiServerCA = apiURL, filepath.Join(certDir, "apiserver.crt")
 	insecure := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	if err := waitReady(apiserver, 120*time.Second, "ready kube-apiserver (/readyz)", func() error {
 		return httpGet(insecure, apiURL+"/readyz", token)
@@ -468,6 +500,7 @@ func startKEDA() error {
 		env := []string{"WATCH_NAMESPACE=", "KEDA_CLUSTER_OBJECT_NAMESPACE=" + kedaNamespace, "POD_NAMESPACE=" + kedaNamespace}
 		p, err := startProcess(name, env, argv...)
 		kedaMetrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics)
+		node.kedaGRPC = fmt.Sprintf("127.0.0.1:%d", grpc)
 		return p, probe, err
 	}
 	plain := &http.Client{Timeout: 5 * time.Second}
@@ -489,7 +522,14 @@ func startKEDA() error {
 			}
 			if time.Since(readySince) > 15*time.Second {
 				if _, err := kubectl(nil, "-n", kedaNamespace, "get", "secret", "kedaorg-certs"); err == nil {
-					return nil
+					if !nodeMode {
+						return nil
+					}
+					// The node's metrics adapter needs the operator's gRPC
+					// server, which starts only with the certificates in
+					// --cert-dir: restart it with them there.
+					first.stop()
+					break
 				}
 			}
 		} else {
@@ -502,6 +542,9 @@ func startKEDA() error {
 	}
 	if _, err := kubectl(nil, "-n", kedaNamespace, "get", "secret", "kedaorg-certs"); err != nil {
 		return fmt.Errorf("keda-operator's first start exited (%v) without writing its certificate secret; end of %s:\n%s", first.err, first.logPath, logTail(first.logPath, 40))
+	}
+	if err := copyKEDACerts(certDir); err != nil {
+		return fmt.Errorf("copying KEDA's certificates into its --cert-dir: %w", err)
 	}
 	second, probe, err := run("keda-operator")
 	if err != nil {

@@ -168,6 +168,10 @@ func planMatrix() ([]*natsCluster, error) {
 			return
 		}
 		matrixBaseline, addrs = addrs[0], addrs[1:]
+		if nodeMode {
+			// Pods reach the harness's nats-server on the bridge.
+			matrixBaseline = nodeGateway
+		}
 		for _, c := range clusters {
 			for _, n := range c.nodes {
 				n.addr, addrs = addrs[0], addrs[1:]

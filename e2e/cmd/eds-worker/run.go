@@ -167,10 +167,10 @@ func (w *worker) ready() bool {
 
 func (w *worker) mux() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(rw http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+envOr("WORKER_HEALTH_PATH", "/health"), func(rw http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(rw, "ok")
 	})
-	mux.HandleFunc("GET /ready", func(rw http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+envOr("WORKER_READY_PATH", "/ready"), func(rw http.ResponseWriter, _ *http.Request) {
 		if !w.ready() {
 			http.Error(rw, "not ready", http.StatusServiceUnavailable)
 			return
@@ -328,4 +328,14 @@ func (w *worker) work(ctx context.Context, msg jetstream.Msg, ackWait time.Durat
 			}
 		}
 	}
+}
+
+// envOr is the variable's value, or def when it is unset or empty. The
+// image sets the paths its probes use (the http-worker example probes
+// /healthz for readiness).
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
