@@ -163,6 +163,13 @@ func (m *mapped) normalisedOriginals() (map[string]map[string]any, []Difference)
 	var containers []corev1.Container
 	for _, c := range pod.Containers {
 		if c.Name == m.worker {
+			if sec := m.eds.Spec.Security; sec != nil && sec.RunAsUser != nil && c.SecurityContext != nil &&
+				c.SecurityContext.RunAsUser != nil && *c.SecurityContext.RunAsUser == *sec.RunAsUser {
+				change("spec.template.spec.containers["+c.Name+"].securityContext.runAsUser", *sec.RunAsUser, nil,
+					"the pod's runAsUser (spec.security.runAsUser) is the container's")
+				c.SecurityContext = c.SecurityContext.DeepCopy()
+				c.SecurityContext.RunAsUser = nil
+			}
 			if c.Name != m.eds.Name {
 				change("spec.template.spec.containers["+c.Name+"].name", c.Name, m.eds.Name, "the worker container is named after the service")
 				c.Name = m.eds.Name
@@ -365,6 +372,10 @@ func servicePatch(orig, gen map[string]any) map[string]any {
 	if spec, ok := p["spec"].(map[string]any); ok {
 		delete(spec, "selector")
 		delete(spec, "ports")
+		// The API server's default for ClientIP affinity.
+		if t, ok := dig(spec, "sessionAffinityConfig", "clientIP")["timeoutSeconds"].(float64); ok && t == float64(corev1.DefaultClientIPServiceAffinitySeconds) {
+			delete(spec, "sessionAffinityConfig")
+		}
 	}
 	out, _ := prune(p).(map[string]any)
 	return out
