@@ -117,8 +117,14 @@ func (m *mapped) generateAndCompare(rep *Report) (*yaml.RNode, error) {
 		rep.Differences = append(rep.Differences, Difference{Object: "Service " + m.eds.Name, Path: ".", Class: ClassChanged, Reason: "eds-fn generates a Service for the HTTP port"})
 	}
 	for _, s := range m.w.services[min(1, len(m.w.services)):] {
+		if m.claim != nil && s.name == m.claim.name+"-http" {
+			rep.NotGenerated = append(rep.NotGenerated, fmt.Sprintf("%s: the composition's Service for httpPort, not generated; "+
+				"move its clients to Service %s port %d, or keep it: write it out before the claim is deleted", s.id(), m.eds.Name, m.httpPort))
+			continue
+		}
 		rep.NotGenerated = append(rep.NotGenerated, s.id()+": a second Service selecting the worker; keep applying it")
 	}
+	rep.Notes = append(rep.Notes, m.notes...)
 	if m.w.serviceAccount != nil && !m.eds.Spec.CreatesServiceAccount() {
 		rep.NotGenerated = append(rep.NotGenerated, m.w.serviceAccount.id()+": used by name (serviceAccount.create: false); keep applying it")
 	}
@@ -148,7 +154,7 @@ func raw(p map[string]any) *runtime.RawExtension {
 // eds-fn makes by design already made (each one reported), so that what
 // remains is what a typed field or a patch must keep.
 func (m *mapped) normalisedOriginals() (map[string]map[string]any, []Difference) {
-	var changes []Difference
+	changes := slices.Clone(m.changes)
 	depName := "Deployment " + m.objectName("Deployment")
 	change := func(path string, old, new any, reason string) {
 		changes = append(changes, Difference{Object: depName, Path: path, Old: old, New: new, Class: ClassChanged, Reason: reason})

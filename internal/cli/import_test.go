@@ -190,3 +190,31 @@ spec:
 		t.Errorf("stdout:\n%s", stdout)
 	}
 }
+
+// TestImportClaims: claims of the earlier Crossplane composition, from a
+// cluster dump with their composed objects and alone; what is written
+// generates, and eds-fn's own EventDrivenService is refused.
+func TestImportClaims(t *testing.T) {
+	stdout, stderr, code := run(t, "", "import", corpus+"crossplane-claim-composed/input")
+	if code != 1 || stdout != "" {
+		t.Errorf("exit %d, stdout %q: the Service on 8080 is lost, so nothing is written without --allow-loss", code, stdout)
+	}
+	if !strings.Contains(stderr, "not written: claim EventDrivenService orders/order-events loses 1 fields") {
+		t.Errorf("the claim is not named:\n%s", stderr)
+	}
+	stdout, stderr, code = run(t, "", "import", "--allow-loss", corpus+"crossplane-claim-composed/input", corpus+"crossplane-claim-alone/input")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "claims.yaml")
+	if err := os.WriteFile(out, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run(t, "", "generate", out); code != 0 {
+		t.Errorf("generate of the imported claims: exit %d\n%s", code, stderr)
+	}
+	_, stderr, code = run(t, stdout, "import", "-")
+	if code != 1 || !strings.Contains(stderr, "refused EventDrivenService billing/invoice-renderer: it is an EventDrivenService of eds-fn's API already") {
+		t.Errorf("importing what import wrote: exit %d\n%s", code, stderr)
+	}
+}
