@@ -74,7 +74,27 @@ func (m *mapped) generateAndCompare(rep *Report) (*yaml.RNode, error) {
 		rep.EscapeHatch = append(rep.EscapeHatch, leaves("spec.customDeployment", p)...)
 	}
 	if o, g := orig["Service"], gen["Service"]; o != nil && g != nil {
-		if p := servicePatch(o, g); len(p) > 0 {
+		p := servicePatch(o, g)
+		if len(m.servicePorts) > 0 {
+			if p == nil {
+				p = map[string]any{}
+			}
+			spec, _ := p["spec"].(map[string]any)
+			if spec == nil {
+				spec = map[string]any{}
+				p["spec"] = spec
+			}
+			var ports []any
+			for _, sp := range m.servicePorts {
+				port := map[string]any{"name": sp.Name, "port": sp.Port, "targetPort": sp.TargetPort.String()}
+				if sp.Protocol != "" && sp.Protocol != corev1.ProtocolTCP {
+					port["protocol"] = string(sp.Protocol)
+				}
+				ports = append(ports, port)
+			}
+			spec["ports"] = ports
+		}
+		if len(p) > 0 {
 			m.eds.Spec.CustomService = raw(p)
 			rep.EscapeHatch = append(rep.EscapeHatch, leaves("spec.customService", p)...)
 		}
@@ -211,11 +231,31 @@ func (m *mapped) normalisedOriginals() (map[string]map[string]any, []Difference)
 	out := map[string]map[string]any{"Deployment": defaulted("Deployment", toMap(dep))}
 	if m.svc != nil {
 		svc := m.svc.DeepCopy()
+		svcName := "Service " + m.objectName("Service")
 		for i := range svc.Spec.Ports {
-			tp := &svc.Spec.Ports[i].TargetPort
-			if tp.Type == intstr.Int && (tp.IntVal == m.httpPort || tp.IntVal == 0 && svc.Spec.Ports[i].Port == m.httpPort) && m.httpPort != 0 {
+			sp := &svc.Spec.Ports[i]
+			tp := &sp.TargetPort
+			if tp.Type == intstr.Int && (tp.IntVal == m.httpPort || tp.IntVal == 0 && sp.Port == m.httpPort) && m.httpPort != 0 {
 				*tp = intstr.FromString("http")
 			}
+			// A Service port other than the HTTP port that reaches it (80
+			// to 8080): the generated Service listens on spec.http.port,
+			// and keeps this one as an extra port, under another name if
+			// it was named http.
+			if m.httpPort == 0 || tp.Type != intstr.String || tp.StrVal != "http" || sp.Port == m.httpPort || !m.eds.Spec.HTTPEnabled() {
+				continue
+			}
+			if sp.Name == "" || sp.Name == "http" {
+				key := sp.Name
+				if key == "" {
+					key = fmt.Sprint(i)
+				}
+				name := fmt.Sprintf("http-%d", sp.Port)
+				changes = append(changes, Difference{Object: svcName, Path: "spec.ports[" + key + "].name", Old: sp.Name, New: name, Class: ClassChanged,
+					Reason: "the port named http is spec.http.port's; this port is kept under another name in spec.customService"})
+				sp.Name = name
+			}
+			m.servicePorts = append(m.servicePorts, *sp)
 		}
 		out["Service"] = defaulted("Service", toMap(svc))
 	}
@@ -653,6 +693,8 @@ func classify(object, kind, path string, old, new any) Difference {
 		d.Reason = "NATS_URL, NATS_STREAM_NAME and NATS_CONSUMER_GROUP come from spec.nats"
 	case strings.Contains(path, ".resources.") && added:
 		d.Reason = "the size preset sets what the original left out"
+	case added && kind == "Service" && strings.HasPrefix(path, "spec.ports[http]"):
+		d.Reason = "the Service listens on the HTTP port (spec.http.port) too"
 	case added && strings.Contains(path, ".ports[") && kind == "Deployment":
 		d.Reason = "the HTTP port is named http"
 	case kind == "ScaledObject" && (strings.HasPrefix(path, "spec.triggers[0].name") || strings.HasPrefix(path, "spec.triggers[0].metadata")) && added:

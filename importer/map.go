@@ -28,6 +28,10 @@ type mapped struct {
 	initName string   // the init container that became spec.initContainer
 	httpPort int32
 
+	// servicePorts are the original Service's ports that reach the HTTP
+	// port from another port; spec.customService keeps them.
+	servicePorts []corev1.ServicePort
+
 	claim   *claim       // the claim of the earlier composition, if any
 	changes []Difference // changes by design made before mapping
 	notes   []string

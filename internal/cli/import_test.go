@@ -73,6 +73,7 @@ spec:
   template:
     metadata: {labels: {app.kubernetes.io/name: w}}
     spec:
+      securityContext: {runAsUser: 0}
       containers:
       - name: w
         image: img:1
@@ -100,8 +101,12 @@ func TestImportLossNeedsAllowLoss(t *testing.T) {
 	if code != 1 || stdout != "" {
 		t.Errorf("exit %d, stdout %q: a lossy worker is written only with --allow-loss", code, stdout)
 	}
-	if !strings.Contains(stderr, "lost     Service n/w spec.ports[http].port: 80 -> 8080") {
-		t.Errorf("the lost Service port is not named:\n%s", stderr)
+	if !strings.Contains(stderr, "lost     Deployment n/w spec.template.spec.securityContext.runAsUser: 0 -> (none)") {
+		t.Errorf("the lost root user is not named:\n%s", stderr)
+	}
+	// The Service's port 80 to the HTTP port 8080 is kept, as an extra port.
+	if !strings.Contains(stderr, "patch    spec.customService.spec.ports[http-80].port") || strings.Contains(stderr, "lost     Service") {
+		t.Errorf("the Service's port 80 is not kept:\n%s", stderr)
 	}
 	stdout, _, code = run(t, lossy, "import", "--allow-loss", "-")
 	if code != 0 || !strings.Contains(stdout, "name: w\n") {
@@ -195,14 +200,7 @@ spec:
 // cluster dump with their composed objects and alone; what is written
 // generates, and eds-fn's own EventDrivenService is refused.
 func TestImportClaims(t *testing.T) {
-	stdout, stderr, code := run(t, "", "import", corpus+"crossplane-claim-composed/input")
-	if code != 1 || stdout != "" {
-		t.Errorf("exit %d, stdout %q: the Service on 8080 is lost, so nothing is written without --allow-loss", code, stdout)
-	}
-	if !strings.Contains(stderr, "not written: claim EventDrivenService orders/order-events loses 1 fields") {
-		t.Errorf("the claim is not named:\n%s", stderr)
-	}
-	stdout, stderr, code = run(t, "", "import", "--allow-loss", corpus+"crossplane-claim-composed/input", corpus+"crossplane-claim-alone/input")
+	stdout, stderr, code := run(t, "", "import", corpus+"crossplane-claim-composed/input", corpus+"crossplane-claim-alone/input")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
