@@ -87,3 +87,18 @@ func TestClaimKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimWithoutScaledObject: a claim's Deployment in a dump without
+// the ScaledObject is refused, saying which ScaledObject to add.
+func TestClaimWithoutScaledObject(t *testing.T) {
+	nodes := []*yaml.RNode{
+		yaml.MustParse("apiVersion: platform.bizmatters.io/v1alpha1\nkind: EventDrivenService\nmetadata: {name: w, namespace: n}\nspec: {image: i:1, nats: {stream: S, consumer: c}, secret1Name: db}\n"),
+		yaml.MustParse("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w, namespace: n}\nspec: {template: {spec: {containers: [{name: main, image: i:1}]}}}\n"),
+	}
+	want := "refused Deployment n/w: no KEDA ScaledObject scales it: eds-fn imports workers scaled by a nats-jetstream trigger " +
+		"(it is the Deployment of EventDrivenService n/w: give its ScaledObject w-scaler too, kubectl get ... scaledobject)\n"
+	res := importer.Import(nodes)
+	if got := res.Text(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -140,6 +140,9 @@ func Import(items []*yaml.RNode) Result {
 			continue
 		}
 		w, refusal := findWorker(o, objs)
+		if refusal != "" && c != nil && w.scaledObject == nil {
+			refusal += fmt.Sprintf(" (it is the Deployment of %s: give its ScaledObject %s-scaler too, kubectl get ... scaledobject)", c.obj.id(), c.name)
+		}
 		if refusal != "" {
 			res.Refused = append(res.Refused, Refusal{Object: o.id(), Reason: refusal})
 			if w != nil && w.scaledObject != nil {
