@@ -74,7 +74,27 @@ func (m *mapped) generateAndCompare(rep *Report) (*yaml.RNode, error) {
 		rep.EscapeHatch = append(rep.EscapeHatch, leaves("spec.customDeployment", p)...)
 	}
 	if o, g := orig["Service"], gen["Service"]; o != nil && g != nil {
-		if p := servicePatch(o, g); len(p) > 0 {
+		p := servicePatch(o, g)
+		if len(m.servicePorts) > 0 {
+			if p == nil {
+				p = map[string]any{}
+			}
+			spec, _ := p["spec"].(map[string]any)
+			if spec == nil {
+				spec = map[string]any{}
+				p["spec"] = spec
+			}
+			var ports []any
+			for _, sp := range m.servicePorts {
+				port := map[string]any{"name": sp.Name, "port": sp.Port, "targetPort": sp.TargetPort.String()}
+				if sp.Protocol != "" && sp.Protocol != corev1.ProtocolTCP {
+					port["protocol"] = string(sp.Protocol)
+				}
+				ports = append(ports, port)
+			}
+			spec["ports"] = ports
+		}
+		if len(p) > 0 {
 			m.eds.Spec.CustomService = raw(p)
 			rep.EscapeHatch = append(rep.EscapeHatch, leaves("spec.customService", p)...)
 		}
@@ -117,8 +137,14 @@ func (m *mapped) generateAndCompare(rep *Report) (*yaml.RNode, error) {
 		rep.Differences = append(rep.Differences, Difference{Object: "Service " + m.eds.Name, Path: ".", Class: ClassChanged, Reason: "eds-fn generates a Service for the HTTP port"})
 	}
 	for _, s := range m.w.services[min(1, len(m.w.services)):] {
+		if m.claim != nil && s.name == m.claim.name+"-http" {
+			rep.NotGenerated = append(rep.NotGenerated, fmt.Sprintf("%s: the composition's Service for httpPort, not generated; "+
+				"move its clients to Service %s port %d, or keep it: write it out before the claim is deleted", s.id(), m.eds.Name, m.httpPort))
+			continue
+		}
 		rep.NotGenerated = append(rep.NotGenerated, s.id()+": a second Service selecting the worker; keep applying it")
 	}
+	rep.Notes = append(rep.Notes, m.notes...)
 	if m.w.serviceAccount != nil && !m.eds.Spec.CreatesServiceAccount() {
 		rep.NotGenerated = append(rep.NotGenerated, m.w.serviceAccount.id()+": used by name (serviceAccount.create: false); keep applying it")
 	}
@@ -148,7 +174,7 @@ func raw(p map[string]any) *runtime.RawExtension {
 // eds-fn makes by design already made (each one reported), so that what
 // remains is what a typed field or a patch must keep.
 func (m *mapped) normalisedOriginals() (map[string]map[string]any, []Difference) {
-	var changes []Difference
+	changes := slices.Clone(m.changes)
 	depName := "Deployment " + m.objectName("Deployment")
 	change := func(path string, old, new any, reason string) {
 		changes = append(changes, Difference{Object: depName, Path: path, Old: old, New: new, Class: ClassChanged, Reason: reason})
@@ -163,6 +189,13 @@ func (m *mapped) normalisedOriginals() (map[string]map[string]any, []Difference)
 	var containers []corev1.Container
 	for _, c := range pod.Containers {
 		if c.Name == m.worker {
+			if sec := m.eds.Spec.Security; sec != nil && sec.RunAsUser != nil && c.SecurityContext != nil &&
+				c.SecurityContext.RunAsUser != nil && *c.SecurityContext.RunAsUser == *sec.RunAsUser {
+				change("spec.template.spec.containers["+c.Name+"].securityContext.runAsUser", *sec.RunAsUser, nil,
+					"the pod's runAsUser (spec.security.runAsUser) is the container's")
+				c.SecurityContext = c.SecurityContext.DeepCopy()
+				c.SecurityContext.RunAsUser = nil
+			}
 			if c.Name != m.eds.Name {
 				change("spec.template.spec.containers["+c.Name+"].name", c.Name, m.eds.Name, "the worker container is named after the service")
 				c.Name = m.eds.Name
@@ -198,11 +231,31 @@ func (m *mapped) normalisedOriginals() (map[string]map[string]any, []Difference)
 	out := map[string]map[string]any{"Deployment": defaulted("Deployment", toMap(dep))}
 	if m.svc != nil {
 		svc := m.svc.DeepCopy()
+		svcName := "Service " + m.objectName("Service")
 		for i := range svc.Spec.Ports {
-			tp := &svc.Spec.Ports[i].TargetPort
-			if tp.Type == intstr.Int && (tp.IntVal == m.httpPort || tp.IntVal == 0 && svc.Spec.Ports[i].Port == m.httpPort) && m.httpPort != 0 {
+			sp := &svc.Spec.Ports[i]
+			tp := &sp.TargetPort
+			if tp.Type == intstr.Int && (tp.IntVal == m.httpPort || tp.IntVal == 0 && sp.Port == m.httpPort) && m.httpPort != 0 {
 				*tp = intstr.FromString("http")
 			}
+			// A Service port other than the HTTP port that reaches it (80
+			// to 8080): the generated Service listens on spec.http.port,
+			// and keeps this one as an extra port, under another name if
+			// it was named http.
+			if m.httpPort == 0 || tp.Type != intstr.String || tp.StrVal != "http" || sp.Port == m.httpPort || !m.eds.Spec.HTTPEnabled() {
+				continue
+			}
+			if sp.Name == "" || sp.Name == "http" {
+				key := sp.Name
+				if key == "" {
+					key = fmt.Sprint(i)
+				}
+				name := fmt.Sprintf("http-%d", sp.Port)
+				changes = append(changes, Difference{Object: svcName, Path: "spec.ports[" + key + "].name", Old: sp.Name, New: name, Class: ClassChanged,
+					Reason: "the port named http is spec.http.port's; this port is kept under another name in spec.customService"})
+				sp.Name = name
+			}
+			m.servicePorts = append(m.servicePorts, *sp)
 		}
 		out["Service"] = defaulted("Service", toMap(svc))
 	}
@@ -365,6 +418,10 @@ func servicePatch(orig, gen map[string]any) map[string]any {
 	if spec, ok := p["spec"].(map[string]any); ok {
 		delete(spec, "selector")
 		delete(spec, "ports")
+		// The API server's default for ClientIP affinity.
+		if t, ok := dig(spec, "sessionAffinityConfig", "clientIP")["timeoutSeconds"].(float64); ok && t == float64(corev1.DefaultClientIPServiceAffinitySeconds) {
+			delete(spec, "sessionAffinityConfig")
+		}
 	}
 	out, _ := prune(p).(map[string]any)
 	return out
@@ -636,6 +693,8 @@ func classify(object, kind, path string, old, new any) Difference {
 		d.Reason = "NATS_URL, NATS_STREAM_NAME and NATS_CONSUMER_GROUP come from spec.nats"
 	case strings.Contains(path, ".resources.") && added:
 		d.Reason = "the size preset sets what the original left out"
+	case added && kind == "Service" && strings.HasPrefix(path, "spec.ports[http]"):
+		d.Reason = "the Service listens on the HTTP port (spec.http.port) too"
 	case added && strings.Contains(path, ".ports[") && kind == "Deployment":
 		d.Reason = "the HTTP port is named http"
 	case kind == "ScaledObject" && (strings.HasPrefix(path, "spec.triggers[0].name") || strings.HasPrefix(path, "spec.triggers[0].metadata")) && added:

@@ -39,6 +39,10 @@ type Service struct {
 type Report struct {
 	// Worker is "<namespace>/<name>" of its Deployment.
 	Worker string `json:"worker"`
+	// Claim is the claim (or composite) of the platform's earlier Crossplane
+	// composition the worker was imported from, for example
+	// "EventDrivenService orders/order-events"; empty for other workers.
+	Claim string `json:"claim,omitempty"`
 	// Sources are the objects it was imported from.
 	Sources []string `json:"sources"`
 	// Kept counts the fields of the originals the generated objects hold
@@ -58,6 +62,17 @@ type Report struct {
 	// Error says why the imported service does not generate; nothing is
 	// written for it.
 	Error string `json:"error,omitempty"`
+}
+
+// Subject names what was imported: the Deployment, or the claim.
+func (r *Report) Subject() string {
+	if kind, name, ok := strings.Cut(r.Claim, " "); ok {
+		if kind == kindComposite {
+			return "composite " + r.Claim
+		}
+		return "claim " + kind + " " + name
+	}
+	return "Deployment " + r.Worker
 }
 
 // Lost counts the lost fields.
@@ -104,12 +119,30 @@ func Import(items []*yaml.RNode) Result {
 		}
 		objs = append(objs, o)
 	}
+	claims, refused := findClaims(objs)
+	res.Refused = append(res.Refused, refused...)
+	paired := map[*object]*claim{}
+	for _, c := range claims {
+		for _, o := range objs {
+			if c.pairs(o) {
+				paired[o] = c
+			}
+		}
+	}
 	used := map[*object]bool{}
 	for _, o := range objs {
 		if o.kind != "Deployment" || !strings.HasPrefix(o.apiVersion, "apps/") {
 			continue
 		}
+		c := paired[o]
+		if c != nil && c.err != "" {
+			res.Services = append(res.Services, Service{Report: claimReport(c, nil)})
+			continue
+		}
 		w, refusal := findWorker(o, objs)
+		if refusal != "" && c != nil && w.scaledObject == nil {
+			refusal += fmt.Sprintf(" (it is the Deployment of %s: give its ScaledObject %s-scaler too, kubectl get ... scaledobject)", c.obj.id(), c.name)
+		}
 		if refusal != "" {
 			res.Refused = append(res.Refused, Refusal{Object: o.id(), Reason: refusal})
 			if w != nil && w.scaledObject != nil {
@@ -118,8 +151,29 @@ func Import(items []*yaml.RNode) Result {
 			continue
 		}
 		used[w.scaledObject] = true
-		res.Services = append(res.Services, importWorker(w))
+		res.Services = append(res.Services, importWorker(w, c))
 	}
+	for _, c := range claims {
+		if slices.ContainsFunc(objs, c.pairs) {
+			continue
+		}
+		// A claim alone: the objects the composition makes of it.
+		if c.err != "" {
+			res.Services = append(res.Services, Service{Report: claimReport(c, nil)})
+			continue
+		}
+		c.composed = true
+		objs := c.composedObjects()
+		var dep *object
+		for _, o := range objs {
+			if o.kind == "Deployment" {
+				dep = o
+			}
+		}
+		w, _ := findWorker(dep, objs)
+		res.Services = append(res.Services, importWorker(w, c))
+	}
+	slices.SortStableFunc(res.Services, func(a, b Service) int { return strings.Compare(a.Report.Worker, b.Report.Worker) })
 	for _, o := range objs {
 		if o.kind != "ScaledObject" || used[o] {
 			continue
@@ -134,12 +188,9 @@ func Import(items []*yaml.RNode) Result {
 
 // importWorker maps the worker to an EventDrivenService, generates from
 // it and compares.
-func importWorker(w *worker) Service {
-	rep := Report{Worker: w.deployment.namespace + "/" + w.deployment.name}
-	for _, o := range w.objects() {
-		rep.Sources = append(rep.Sources, o.id())
-	}
-	m, err := mapWorker(w)
+func importWorker(w *worker, c *claim) Service {
+	rep := claimReport(c, w)
+	m, err := mapWorker(w, c)
 	if err != nil {
 		rep.Error = err.Error()
 		return Service{Report: rep}
@@ -160,12 +211,12 @@ func (r *Result) Text() string {
 	for _, s := range r.Services {
 		rep := &s.Report
 		if rep.Error != "" {
-			fmt.Fprintf(&b, "not imported Deployment %s: %s\n", rep.Worker, rep.Error)
+			fmt.Fprintf(&b, "not imported %s: %s\n", rep.Subject(), rep.Error)
 			continue
 		}
 		changed := len(rep.Differences) - rep.Lost()
-		fmt.Fprintf(&b, "imported Deployment %s: %d fields kept, %d changed by design, %d lost, %d in escape hatches\n",
-			rep.Worker, rep.Kept, changed, rep.Lost(), len(rep.EscapeHatch))
+		fmt.Fprintf(&b, "imported %s: %d fields kept, %d changed by design, %d lost, %d in escape hatches\n",
+			rep.Subject(), rep.Kept, changed, rep.Lost(), len(rep.EscapeHatch))
 		fmt.Fprintf(&b, "  from %s\n", strings.Join(rep.Sources, ", "))
 		for _, d := range rep.Differences {
 			if d.Class == ClassLost {

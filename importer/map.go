@@ -27,6 +27,14 @@ type mapped struct {
 	sidecars []string // the containers that become native sidecars
 	initName string   // the init container that became spec.initContainer
 	httpPort int32
+
+	// servicePorts are the original Service's ports that reach the HTTP
+	// port from another port; spec.customService keeps them.
+	servicePorts []corev1.ServicePort
+
+	claim   *claim       // the claim of the earlier composition, if any
+	changes []Difference // changes by design made before mapping
+	notes   []string
 }
 
 // Env variables eds-fn sets from spec.nats.
@@ -36,8 +44,8 @@ const (
 	envConsumer = "NATS_CONSUMER_GROUP"
 )
 
-func mapWorker(w *worker) (*mapped, error) {
-	m := &mapped{w: w}
+func mapWorker(w *worker, c *claim) (*mapped, error) {
+	m := &mapped{w: w, claim: c}
 	if err := decode(w.deployment.data, &m.dep); err != nil {
 		return nil, fmt.Errorf("%s: %w", w.deployment.id(), err)
 	}
@@ -76,6 +84,9 @@ func mapWorker(w *worker) (*mapped, error) {
 			m.sidecars = append(m.sidecars, c.Name)
 			s.Sidecars = append(s.Sidecars, container(c))
 		}
+	}
+	if c != nil {
+		m.claimSecrets(main)
 	}
 	s.Image = main.Image
 	s.ImagePullPolicy = main.ImagePullPolicy
@@ -134,6 +145,9 @@ func mapWorker(w *worker) (*mapped, error) {
 			s.Adoption = &v1alpha1.Adoption{}
 		}
 		s.Adoption.ScaledObjectName = so
+	}
+	if c != nil {
+		m.claimChecks(main)
 	}
 	return m, nil
 }
@@ -697,4 +711,60 @@ func (m *mapped) mapScaledObject() error {
 		s.Scaling = &sc
 	}
 	return nil
+}
+
+// claimSecrets reads the composition's secret slots: every one is an
+// optional envFrom Secret, named placeholder-secretN when the claim does
+// not set it. Set slots become spec.secretRefs, which are required.
+func (m *mapped) claimSecrets(main *corev1.Container) {
+	dep := "Deployment " + m.w.deployment.namespace + "/" + m.w.deployment.name
+	var kept []corev1.EnvFromSource
+	for i, ef := range main.EnvFrom {
+		r := ef.SecretRef
+		if r == nil || ef.Prefix != "" || r.Optional == nil || !*r.Optional {
+			kept = append(kept, ef)
+			continue
+		}
+		p := fmt.Sprintf("spec.template.spec.containers[%s].envFrom[%d].secretRef", main.Name, i)
+		if placeholderSecret(r.Name) {
+			m.changes = append(m.changes, Difference{Object: dep, Path: p + ".name", Old: r.Name, Class: ClassChanged,
+				Reason: "a secret slot the claim does not set: an optional Secret nobody creates"})
+			continue
+		}
+		m.changes = append(m.changes, Difference{Object: dep, Path: p + ".optional", Old: true, Class: ClassChanged,
+			Reason: "spec.secretRefs are required: the pods start once the Secret exists (the composition made every slot optional)"})
+		ef.SecretRef = r.DeepCopy()
+		ef.SecretRef.Optional = nil
+		kept = append(kept, ef)
+	}
+	main.EnvFrom = kept
+}
+
+// claimChecks compares the claim with what is imported, and carries over
+// what the claim says that the worker's objects do not hold.
+func (m *mapped) claimChecks(main *corev1.Container) {
+	c := m.claim
+	if !c.composed && c.image != main.Image {
+		m.notes = append(m.notes, fmt.Sprintf("the running Deployment's image is %q, the claim's spec.image %q: imported what runs", main.Image, c.image))
+	}
+	if c.initContainer && len(m.dep.Spec.Template.Spec.InitContainers) == 0 {
+		m.notes = append(m.notes, "spec.initContainer of the claim: the earlier composition never wrote an init container, so it never ran; "+
+			"not imported: add spec.initContainer once it is safe to run")
+	}
+	if c.sessionAffinity == string(corev1.ServiceAffinityClientIP) {
+		switch {
+		case c.httpPort == 0:
+			m.notes = append(m.notes, "spec.sessionAffinity of the claim: the earlier composition sets it on the Service it makes for httpPort only, "+
+				"and the claim sets no httpPort: it never took effect; not imported")
+		case m.svc != nil && m.svc.Spec.SessionAffinity != corev1.ServiceAffinityClientIP && m.eds.Spec.HTTPEnabled():
+			old := m.svc.Spec.SessionAffinity
+			if old == "" {
+				old = corev1.ServiceAffinityNone // the API server's default
+			}
+			m.changes = append(m.changes, Difference{Object: "Service " + m.w.services[0].namespace + "/" + m.w.services[0].name,
+				Path: "spec.sessionAffinity", Old: string(old), New: string(corev1.ServiceAffinityClientIP), Class: ClassChanged,
+				Reason: fmt.Sprintf("the claim's sessionAffinity, which the composition set on Service %s-http: the generated Service serves the HTTP port", c.name)})
+			m.svc.Spec.SessionAffinity = corev1.ServiceAffinityClientIP
+		}
+	}
 }

@@ -193,7 +193,15 @@ const (
 	msgAdoptEmpty    = `must select something: the running Deployment's spec.selector.matchLabels, as kubectl get deployment NAME -o jsonpath='{.spec.selector.matchLabels}' prints them; or remove selector`
 	msgAdoptConflict = `is %q in spec.adoption.selector: the pods carry the selector's value, so the service's label cannot have another; remove it from metadata.labels`
 	msgAdoptSOLong   = `must be no more than %d characters: KEDA names its HPA "keda-hpa-<scaledObjectName>", which must be a DNS label of at most 63 characters; set spec.scaling.hpaName to the running HPA's name`
+	msgAdoptTooLarge = `has %d bytes of keys and values: the Deployment holds the selector twice (spec.selector and the pod template's labels), ` +
+		`so above %d bytes (half of 1.5 MiB, the largest object the API server stores) no Deployment with it can exist; ` +
+		`copy the running Deployment's spec.selector.matchLabels`
 )
+
+// MaxSelectorBytes bounds spec.adoption.selector: the keys and values of a
+// running Deployment's selector, which it holds twice, fit in half of the
+// largest object the API server stores (etcd's 1.5 MiB request limit).
+const MaxSelectorBytes = 3 << 18 // 768 KiB
 
 // validateAdoption checks spec.adoption against the service's own labels,
 // which its pods carry too.
@@ -208,10 +216,18 @@ func (e *EventDrivenService) validateAdoption(p *field.Path) field.ErrorList {
 		if len(a.Selector) == 0 {
 			errs = append(errs, field.Invalid(sp, "{}", msgAdoptEmpty))
 		}
-		errs = append(errs, metav1validation.ValidateLabels(a.Selector, sp)...)
-		for _, k := range slices.Sorted(maps.Keys(a.Selector)) {
-			if v, ok := e.Labels[k]; ok && v != a.Selector[k] && k != LabelName {
-				errs = append(errs, field.Invalid(field.NewPath("metadata", "labels").Key(k), v, fmt.Sprintf(msgAdoptConflict, a.Selector[k])))
+		size := 0
+		for k, v := range a.Selector {
+			size += len(k) + len(v)
+		}
+		if size > MaxSelectorBytes {
+			errs = append(errs, field.Invalid(sp, fmt.Sprintf("(%d entries)", len(a.Selector)), fmt.Sprintf(msgAdoptTooLarge, size, MaxSelectorBytes)))
+		} else {
+			errs = append(errs, metav1validation.ValidateLabels(a.Selector, sp)...)
+			for _, k := range slices.Sorted(maps.Keys(a.Selector)) {
+				if v, ok := e.Labels[k]; ok && v != a.Selector[k] && k != LabelName {
+					errs = append(errs, field.Invalid(field.NewPath("metadata", "labels").Key(k), v, fmt.Sprintf(msgAdoptConflict, a.Selector[k])))
+				}
 			}
 		}
 	}

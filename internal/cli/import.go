@@ -31,6 +31,10 @@ The inputs are files, directories (read recursively, *.yaml, *.yml and
 kustomize's rendered output, or kubectl get -o yaml output (status,
 managedFields, resourceVersion, uid, last-applied and the other fields the
 API server sets are ignored). Secrets and ConfigMaps are skipped unread.
+Claims of the platform's earlier Crossplane composition (EventDrivenService
+with secret1Name, httpPort, ...; XEventDrivenService) are converted too, from
+the objects the composition made when they are among the inputs, else from
+what it makes of the claim.
 
 A worker is a Deployment with the Service(s) selecting its pods, its
 ServiceAccount, the KEDA ScaledObject scaling it, its PodDisruptionBudget and
@@ -128,7 +132,7 @@ func newImportCommand() *cobra.Command {
 				case s.Node == nil:
 					bad = true
 				case s.Report.Lost() > 0 && !allowLoss:
-					fmt.Fprintf(errOut, "not written: Deployment %s loses %d fields (--allow-loss writes it anyway)\n", s.Report.Worker, s.Report.Lost())
+					fmt.Fprintf(errOut, "not written: %s loses %d fields (--allow-loss writes it anyway)\n", s.Report.Subject(), s.Report.Lost())
 					bad = true
 				default:
 					write = append(write, s.Node)

@@ -73,6 +73,7 @@ spec:
   template:
     metadata: {labels: {app.kubernetes.io/name: w}}
     spec:
+      securityContext: {runAsUser: 0}
       containers:
       - name: w
         image: img:1
@@ -100,8 +101,12 @@ func TestImportLossNeedsAllowLoss(t *testing.T) {
 	if code != 1 || stdout != "" {
 		t.Errorf("exit %d, stdout %q: a lossy worker is written only with --allow-loss", code, stdout)
 	}
-	if !strings.Contains(stderr, "lost     Service n/w spec.ports[http].port: 80 -> 8080") {
-		t.Errorf("the lost Service port is not named:\n%s", stderr)
+	if !strings.Contains(stderr, "lost     Deployment n/w spec.template.spec.securityContext.runAsUser: 0 -> (none)") {
+		t.Errorf("the lost root user is not named:\n%s", stderr)
+	}
+	// The Service's port 80 to the HTTP port 8080 is kept, as an extra port.
+	if !strings.Contains(stderr, "patch    spec.customService.spec.ports[http-80].port") || strings.Contains(stderr, "lost     Service") {
+		t.Errorf("the Service's port 80 is not kept:\n%s", stderr)
 	}
 	stdout, _, code = run(t, lossy, "import", "--allow-loss", "-")
 	if code != 0 || !strings.Contains(stdout, "name: w\n") {
@@ -188,5 +193,26 @@ spec:
 	}
 	if !strings.Contains(stdout, "name: ok\n") || strings.Contains(stdout, "name: w\n") {
 		t.Errorf("stdout:\n%s", stdout)
+	}
+}
+
+// TestImportClaims: claims of the earlier Crossplane composition, from a
+// cluster dump with their composed objects and alone; what is written
+// generates, and eds-fn's own EventDrivenService is refused.
+func TestImportClaims(t *testing.T) {
+	stdout, stderr, code := run(t, "", "import", corpus+"crossplane-claim-composed/input", corpus+"crossplane-claim-alone/input")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "claims.yaml")
+	if err := os.WriteFile(out, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run(t, "", "generate", out); code != 0 {
+		t.Errorf("generate of the imported claims: exit %d\n%s", code, stderr)
+	}
+	_, stderr, code = run(t, stdout, "import", "-")
+	if code != 1 || !strings.Contains(stderr, "refused EventDrivenService billing/invoice-renderer: it is an EventDrivenService of eds-fn's API already") {
+		t.Errorf("importing what import wrote: exit %d\n%s", code, stderr)
 	}
 }
