@@ -205,6 +205,12 @@ func originals(t *testing.T, dir string) []object {
 			}
 			return
 		}
+		if groupOf(o) == "platform.bizmatters.io" {
+			// A claim or composite of the earlier Crossplane composition:
+			// Crossplane's API (its XRD is not installed here); what runs
+			// is the objects it composed.
+			return
+		}
 		delete(o, "status")
 		if spec, ok := o["spec"].(map[string]any); ok && kindOf(o) == "Service" {
 			// Allocated from the cluster's own range.
@@ -256,8 +262,13 @@ func TestAdoptImportCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			ns := namespaceName("adopt", filepath.Base(dir))
-			ensureNamespace(t, ns)
 			running := inNamespace(originals(t, filepath.Join(dir, "input")), ns)
+			if len(running) == 0 {
+				// Claims alone: what they composed is not in the corpus.
+				t.Logf("%s holds no running objects, only claims: nothing to adopt", filepath.Base(dir))
+				return
+			}
+			ensureNamespace(t, ns)
 			file := filepath.Join(workDir, "adopt", ns+"-running.yaml")
 			writeObjects(t, file, running)
 			if _, err := kubectl(nil, "apply", "-n", ns, "-f", file); err != nil {

@@ -360,20 +360,37 @@ ports:
 func TestNodeExamples(t *testing.T) {
 	requireNode(t)
 	ensureWorkerStream(t)
+	kustomized := func(dir string) func() (string, error) {
+		return func() (string, error) {
+			out, err := kustomizeBuild(filepath.Join(repoRoot, "examples", dir))
+			return string(out), err
+		}
+	}
+	generated := func(path string) func() (string, error) {
+		return func() (string, error) {
+			res, err := runProgram("", nil, nil, edsFnBin, "generate", filepath.Join(repoRoot, path))
+			return res.stdout, err
+		}
+	}
 	for _, ex := range []struct {
-		dir string
-		env []string // the image's defaults: the port and paths the example's probes use
+		dir    string
+		render func() (string, error)
+		env    []string // the image's defaults: the port and paths the probes use
 	}{
-		{"agent-executor", nil},
-		{"http-worker", []string{"WORKER_LISTEN=:3003", "WORKER_READY_PATH=/healthz"}},
-		{"headless-worker", nil},
+		{"agent-executor", kustomized("agent-executor"), nil},
+		{"http-worker", kustomized("http-worker"), []string{"WORKER_LISTEN=:3003", "WORKER_READY_PATH=/healthz"}},
+		{"headless-worker", kustomized("headless-worker"), nil},
+		// A worker of the import corpus: the Crossplane claim, as eds-fn
+		// import converted it (port 8000 from PORT, runAsUser 1000).
+		{"crossplane-claim-composed", generated("importer/testdata/crossplane-claim-composed/expected.yaml"),
+			[]string{"WORKER_HEALTH_PATH=/healthz", "WORKER_READY_PATH=/readyz"}},
 	} {
 		t.Run(ex.dir, func(t *testing.T) {
-			out, err := kustomizeBuild(filepath.Join(repoRoot, "examples", ex.dir))
+			out, err := ex.render()
 			if err != nil {
-				t.Fatalf("kustomize build examples/%s: %v", ex.dir, err)
+				t.Fatalf("rendering %s: %v", ex.dir, err)
 			}
-			objs, err := parseObjects(out)
+			objs, err := parseObjects([]byte(out))
 			if err != nil {
 				t.Fatal(err)
 			}

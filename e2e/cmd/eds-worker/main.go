@@ -19,7 +19,7 @@
 //	                                 in the test image node is this worker
 //
 // Environment: NATS_URL, NATS_STREAM_NAME, NATS_CONSUMER_GROUP (set by
-// eds-fn); optional WORKER_LISTEN (default ":8080"), WORKER_HEALTH_PATH
+// eds-fn); optional WORKER_LISTEN (default ":$PORT", else ":8080"), WORKER_HEALTH_PATH
 // (default "/health"), WORKER_READY_PATH (default "/ready"), WORKER_WORK_TIME (Go
 // duration slept per message, default "0s"), WORKER_STATUS_INTERVAL
 // (default "10s").

@@ -67,7 +67,12 @@ func runMode() int {
 		log.Printf("WORKER_STATUS_INTERVAL: %v (want > 0)", err)
 		return 1
 	}
+	// PORT is the usual convention (the platform's earlier Crossplane
+	// composition set it); WORKER_LISTEN wins.
 	listen := os.Getenv("WORKER_LISTEN")
+	if listen == "" && os.Getenv("PORT") != "" {
+		listen = ":" + os.Getenv("PORT")
+	}
 	if listen == "" {
 		listen = ":8080"
 	}
