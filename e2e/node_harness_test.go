@@ -301,17 +301,14 @@ func (ca *certAuthority) write(path string) error {
 
 // node holds what the node's parts share.
 var node struct {
-	pki        string // certificates
-	ca         string // the CA of the kubelet's serving certificate and its client CA
-	token      string // the kubelet's bearer token: system:node:<nodeName>
-	apiCA      string // kube-apiserver's self-signed serving certificate
-	apiURL     string
-	kubeletKC  string
-	processes  []*process
-	kedaGRPC   string // the KEDA operator's metrics gRPC address
-	kedaCerts  string // its --cert-dir
-	adapterKC  string
-	workerRefs []string // images imported into containerd
+	pki       string // certificates
+	ca        string // the CA of the kubelet's serving certificate and its client CA
+	token     string // the kubelet's bearer token: system:node:<nodeName>
+	apiCA     string // kube-apiserver's self-signed serving certificate
+	apiURL    string
+	kubeletKC string
+	processes []*process // the node's own, which waitNodeProcesses watches
+	kedaGRPC  string     // the KEDA operator's metrics gRPC address
 }
 
 // nodeAPIServerFlags makes the certificates the node needs and returns what

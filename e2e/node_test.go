@@ -606,11 +606,23 @@ func (w *replicaWatch) first(n int, since time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// index is where the Deployment first had n replicas after since, or -1.
+func (w *replicaWatch) index(n int, since time.Time) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, v := range w.seen {
+		if v == n && !w.times[i].Before(since) {
+			return i
+		}
+	}
+	return -1
+}
+
 func (w *replicaWatch) path(from, to int) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var s []string
-	for i := from; i < to && i < len(w.seen); i++ {
+	for i := max(from, 0); i < to && i < len(w.seen); i++ {
 		s = append(s, fmt.Sprint(w.seen[i]))
 	}
 	return strings.Join(s, "->")
@@ -729,7 +741,6 @@ spec:
 				t.Fatalf("the workers did not drain the stream: %v%s", err, podDiagnostics(ns))
 			}
 			drainedAt = time.Now()
-			peak := w.len()
 			if err := eventually(4*time.Minute, func() error {
 				if s, _ := replicas(t, ns, c.name); s != c.min {
 					return fmt.Errorf("%d replicas", s)
@@ -739,7 +750,11 @@ spec:
 				t.Fatalf("never scaled back down to %d: %v%s", c.min, err, podDiagnostics(ns))
 			}
 			time.Sleep(time.Second)
-			down := w.path(peak-1, w.len())
+			// Down from the peak: it may begin before the last messages are
+			// acknowledged (the lag falls under what two replicas need).
+			peak := w.index(3, published)
+			down := w.path(peak, w.len())
+			backAt, _ := w.first(c.min, upAt)
 			processed, redelivered := accountFor(t, c.name, ids)
 			wantUp := "1->3"
 			if c.min == 0 {
@@ -747,7 +762,7 @@ spec:
 			}
 			line := nodeLine(t, "test="+c.name, "scaleup="+up, "scaledown="+down,
 				fmt.Sprintf("published=%d", len(ids)), fmt.Sprintf("processed=%d", processed), fmt.Sprintf("redelivered=%d", redelivered),
-				"scaleup_s="+secs(upAt.Sub(published)), "drain_s="+secs(drainedAt.Sub(published)))
+				"scaleup_s="+secs(upAt.Sub(published)), "drain_s="+secs(drainedAt.Sub(published)), "back_s="+secs(backAt.Sub(published)))
 			if up != wantUp || !strings.HasSuffix(down, fmt.Sprintf("->%d", c.min)) || processed != len(ids) {
 				t.Errorf("want scaleup=%s, scaledown=...->%d and every message processed: %s", wantUp, c.min, line)
 			}
