@@ -191,16 +191,17 @@ func nodeSecrets(t *testing.T, objs []object) map[string]map[string]string {
 }
 
 // expectedEnv is what a container's environment must hold, hashed as the
-// worker reports it, for the entries that come from Secrets (secret) and
-// from envFrom (from), read from the Secrets and ConfigMaps nodeSecrets made.
-func expectedEnv(c map[string]any, ns string, values map[string]map[string]string) (secret, from map[string]string) {
-	secret, from = map[string]string{}, map[string]string{}
+// worker reports it, for the entries that come from a Secret's key
+// (secret), a ConfigMap's key (config) and envFrom (from), read from the
+// Secrets and ConfigMaps nodeSecrets made.
+func expectedEnv(c map[string]any, ns string, values map[string]map[string]string) (secret, config, from map[string]string) {
+	secret, config, from = map[string]string{}, map[string]string{}, map[string]string{}
 	for _, e := range list(c, "env") {
 		if r := get(e, "valueFrom", "secretKeyRef"); r != nil {
 			secret[str(e, "name")] = sha(values[ns+"/"+str(r, "name")][str(r, "key")])
 		}
 		if r := get(e, "valueFrom", "configMapKeyRef"); r != nil {
-			secret[str(e, "name")] = sha(values[ns+"/"+str(r, "name")][str(r, "key")])
+			config[str(e, "name")] = sha(values[ns+"/"+str(r, "name")][str(r, "key")])
 		}
 	}
 	for _, ef := range list(c, "envFrom") {
@@ -213,10 +214,12 @@ func expectedEnv(c map[string]any, ns string, values map[string]map[string]strin
 		}
 	}
 	// An env entry wins over envFrom's key of the same name.
-	for k := range secret {
-		delete(from, k)
+	for _, m := range []map[string]string{secret, config} {
+		for k := range m {
+			delete(from, k)
+		}
 	}
-	return secret, from
+	return secret, config, from
 }
 
 func envMatches(got, want map[string]string) error {
@@ -411,7 +414,7 @@ func TestNodeExamples(t *testing.T) {
 			fields := []string{"example=" + ex.dir, "pss=restricted", "ready=true"}
 			podSpec := get(deploy, "spec", "template", "spec")
 			main := list(podSpec, "containers")[0].(map[string]any)
-			wantSecret, wantFrom := expectedEnv(main, ns, values)
+			wantSecret, wantConfig, wantFrom := expectedEnv(main, ns, values)
 			var st workerStatus
 			if err := eventually(60*time.Second, func() error {
 				var err error
@@ -439,7 +442,7 @@ func TestNodeExamples(t *testing.T) {
 					if !st.Marker {
 						t.Errorf("the worker did not find the migration's marker")
 					}
-					initSecret, initFrom := expectedEnv(list(podSpec, "initContainers")[0].(map[string]any), ns, values)
+					initSecret, _, initFrom := expectedEnv(list(podSpec, "initContainers")[0].(map[string]any), ns, values)
 					if err := envMatches(mig.Env, initSecret); err != nil {
 						t.Errorf("the migration's secret env: %v", err)
 					}
@@ -455,9 +458,15 @@ func TestNodeExamples(t *testing.T) {
 			}
 			if len(wantSecret) > 0 {
 				if err := envMatches(st.Env, wantSecret); err != nil {
-					t.Errorf("secretKeyRef/configMapKeyRef env: %v", err)
+					t.Errorf("secretKeyRef env: %v", err)
 				}
 				fields = append(fields, "secretenv=true")
+			}
+			if len(wantConfig) > 0 {
+				if err := envMatches(st.Env, wantConfig); err != nil {
+					t.Errorf("configMapKeyRef env: %v", err)
+				}
+				fields = append(fields, "configenv=true")
 			}
 			if len(wantFrom) > 0 {
 				if err := envMatches(st.Env, wantFrom); err != nil {
