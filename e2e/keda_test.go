@@ -463,18 +463,7 @@ func TestNATSHeadlessTransformerFixesEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	render := func(d string) []object {
-		data, err := kustomizeBuild(d)
-		if err != nil {
-			t.Fatalf("kustomize build %s: %v", d, err)
-		}
-		objs, err := parseObjects(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return objs
-	}
-	before, after := render(beforeDir), render(dir)
+	before, after := kustomizeObjects(t, beforeDir), kustomizeObjects(t, dir)
 
 	headless := fmt.Sprintf("%s:%d", natsHeadlessHost, natsMonitorPort)
 	var scalables []object

@@ -317,19 +317,19 @@ func ensureNamespace(t *testing.T, ns string) {
 	}
 }
 
-// ensureReferencedSecrets creates every Secret (and ConfigMap) the objects'
-// pod templates reference, with the keys they read, in the objects' own
-// namespaces: KEDA resolves the scale target's environment, and a missing
-// secret keeps a ScaledObject from ever becoming Ready.
-func ensureReferencedSecrets(t *testing.T, objs []object) {
-	t.Helper()
-	type key struct{ kind, ns, name string }
-	refs := map[key]map[string]bool{}
+// dataRef is a Secret or ConfigMap that pod templates read.
+type dataRef struct{ kind, ns, name string }
+
+// referencedData is every Secret and ConfigMap the objects' pod templates
+// reference (env, envFrom, image pull secrets, volumes), in the objects' own
+// namespaces, with the keys they read by name.
+func referencedData(objs []object) map[dataRef]map[string]bool {
+	refs := map[dataRef]map[string]bool{}
 	add := func(kind, ns, name, k string) {
 		if name == "" {
 			return
 		}
-		id := key{kind, ns, name}
+		id := dataRef{kind, ns, name}
 		if refs[id] == nil {
 			refs[id] = map[string]bool{}
 		}
@@ -356,6 +356,30 @@ func ensureReferencedSecrets(t *testing.T, objs []object) {
 			}
 		})
 	}
+	return refs
+}
+
+// kustomizeObjects is kustomizeBuild of dir, parsed.
+func kustomizeObjects(t *testing.T, dir string) []object {
+	t.Helper()
+	data, err := kustomizeBuild(dir)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
+	}
+	objs, err := parseObjects(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+// ensureReferencedSecrets creates every Secret (and ConfigMap) the objects'
+// pod templates reference, with the keys they read, in the objects' own
+// namespaces: KEDA resolves the scale target's environment, and a missing
+// secret keeps a ScaledObject from ever becoming Ready.
+func ensureReferencedSecrets(t *testing.T, objs []object) {
+	t.Helper()
+	refs := referencedData(objs)
 	var objsOut []object
 	for id, keys := range refs {
 		data := map[string]any{"placeholder": "e2e"}

@@ -129,37 +129,7 @@ func sha(s string) string {
 // "namespace/name".
 func nodeSecrets(t *testing.T, objs []object) map[string]map[string]string {
 	t.Helper()
-	type key struct{ kind, ns, name string }
-	want := map[key]map[string]bool{}
-	add := func(kind, ns, name, k string) {
-		if name == "" {
-			return
-		}
-		id := key{kind, ns, name}
-		if want[id] == nil {
-			want[id] = map[string]bool{}
-		}
-		if k != "" {
-			want[id][k] = true
-		}
-	}
-	for _, o := range objs {
-		ns := str(o, "metadata", "namespace")
-		walk(o, func(parent string, m map[string]any) {
-			switch parent {
-			case "secretKeyRef":
-				add("Secret", ns, str(m, "name"), str(m, "key"))
-			case "configMapKeyRef":
-				add("ConfigMap", ns, str(m, "name"), str(m, "key"))
-			case "secretRef":
-				add("Secret", ns, str(m, "name"), "")
-			case "configMapRef":
-				add("ConfigMap", ns, str(m, "name"), "")
-			case "imagePullSecrets":
-				add("Secret", ns, str(m, "name"), "")
-			}
-		})
-	}
+	want := referencedData(objs)
 	values := map[string]map[string]string{}
 	var docs []object
 	for id, keys := range want {
@@ -997,18 +967,7 @@ metadata:
 			t.Fatal(err)
 		}
 	}
-	render := func(d string) []object {
-		data, err := kustomizeBuild(d)
-		if err != nil {
-			t.Fatalf("kustomize build %s: %v", d, err)
-		}
-		objs, err := parseObjects(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return objs
-	}
-	before, after := render(filepath.Join(dir, "before")), render(filepath.Join(dir, "after"))
+	before, after := kustomizeObjects(t, filepath.Join(dir, "before")), kustomizeObjects(t, filepath.Join(dir, "after"))
 	restrictedNamespace(t, ns)
 	apply(t, "node-transformer-before", before)
 	rolloutStatus(t, ns, name, 3*time.Minute)
